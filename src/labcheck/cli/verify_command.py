@@ -1,0 +1,79 @@
+"""`labcheck verify`: grade one lab against the account the standard credential chain points at."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from labcheck.catalog import get_lab
+from labcheck.cli import app
+from labcheck.errors import UsageError
+from labcheck.model import Report
+from labcheck.providers import open_provider
+from labcheck.providers.aws.session import AwsOptions
+from labcheck.report import FORMATS, print_console, render
+from labcheck.runner import run_lab
+
+
+def provider_options(name: str, region: str | None, profile: str | None) -> Any:
+    """The options a provider opens with, from the command line."""
+    if name == "aws":
+        return AwsOptions(region=region, profile=profile)
+    raise UsageError(f"labcheck has no {name} provider yet")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file so that readers see the old content or the new, never half of it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def emit(report: Report, fmt: str, output: Path | None) -> None:
+    """Show the report: the chosen format to stdout, or to --output with the console view on stdout."""
+    if output is not None:
+        write_atomically(output, render(report, fmt))
+        print_console(report)
+        typer.echo(f"{fmt} report written to {output}", err=True)
+    elif fmt == "console":
+        print_console(report)
+    else:
+        sys.stdout.write(render(report, fmt))
+
+
+@app.command()
+def verify(
+    lab_id: Annotated[str, typer.Argument(metavar="LAB", help="Lab id (see: labcheck list).")],
+    region: Annotated[str | None, typer.Option(help="Cloud Region (default: from your AWS configuration).")] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS named profile.")] = None,
+    inputs: Annotated[
+        list[str] | None, typer.Option("--input", help="Lab input key=value (repeatable; lists comma-separated).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "console",
+    output: Annotated[Path | None, typer.Option(help="Write the report to this file.")] = None,
+    checks: Annotated[list[str] | None, typer.Option("--check", help="Run only this check (repeatable).")] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks for errors.")] = False,
+) -> None:
+    """Grade a lab deployment: exit 0 passed, 1 a required check failed or is pending, 2 not evaluated."""
+    del debug  # read by labcheck.cli.main before the command runs
+    if fmt not in FORMATS:
+        raise UsageError(f"--format takes one of {', '.join(FORMATS)}, not {fmt!r}")
+    lab = get_lab(lab_id)
+    lab_inputs = lab.resolve_inputs(inputs or ())
+    report = run_lab(
+        lab,
+        lab_inputs,
+        lambda name: open_provider(name, provider_options(name, region, profile)),
+        only=checks or (),
+    )
+    emit(report, fmt, output)
+    raise typer.Exit(report.exit_code)

@@ -1,0 +1,65 @@
+"""Opening an AWS account for reading: credentials, Region, identity and the client configuration.
+
+The standard AWS chain supplies credentials (environment, profile, SSO, instance role), and botocore
+honours AWS_ENDPOINT_URL, which is how the demo, CI and the benchmarks reach a moto server.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from labcheck.errors import CredentialsError, MissingExtraError
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
+
+_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
+
+DEFAULT_MAX_ATTEMPTS = 3
+"""Total attempts per request (botocore standard mode): an unreachable or unimplemented API costs seconds."""
+
+
+@dataclass(frozen=True)
+class AwsOptions:
+    """How to reach the account: Region, profile and the retry budget."""
+
+    region: str | None = None
+    profile: str | None = None
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+
+
+def client_config(max_attempts: int) -> Config:
+    """The botocore configuration of every client: standard retries, bounded in total attempts and time."""
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
+        connect_timeout=5,
+        read_timeout=30,
+        user_agent_extra="labcheck",
+    )
+
+
+def new_session(options: AwsOptions) -> boto3.Session:
+    """A boto3 session for the options, with a Region, or a one-line CredentialsError."""
+    try:
+        import boto3
+        from botocore.exceptions import BotoCoreError
+    except ImportError:
+        raise MissingExtraError("aws", "boto3") from None
+    try:
+        session = boto3.Session(profile_name=options.profile, region_name=options.region)
+    except BotoCoreError as error:  # e.g. ProfileNotFound
+        raise CredentialsError(f"AWS configuration: {error}") from None
+    if not session.region_name:
+        raise CredentialsError("no AWS Region: pass --region or set AWS_REGION (or a region in your profile)")
+    if not _REGION.match(session.region_name):
+        raise CredentialsError(f"{session.region_name!r} is not an AWS Region name (for example eu-central-1)")
+    if session.get_credentials() is None:
+        raise CredentialsError(
+            "no AWS credentials found: set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        )
+    return session

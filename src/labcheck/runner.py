@@ -1,0 +1,107 @@
+"""Runs a lab's checks against the providers it asks for and turns every outcome into a scored Result.
+
+This is the one place with a broad `except`: whatever a check raises becomes ERROR with the reason, so
+an exception can never become PASS, and "could not read" is never reported as FAIL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from labcheck.catalog import Lab
+from labcheck.errors import (
+    AmbiguousAnchorError,
+    AnchorNotFoundError,
+    BlockedError,
+    PermissionDeniedError,
+    ProviderError,
+    ReadOnlyViolationError,
+)
+from labcheck.model import Check, LabInputs, Report, Result, Status, Verdict
+
+ProviderOpener = Callable[[str], Any]
+"""Opens a provider by name ("aws", ...); called once per provider the selected checks use."""
+
+Progress = Callable[[Result], None]
+
+
+def select_checks(lab: Lab, only: Sequence[str]) -> tuple[Check, ...]:
+    """The lab's checks, or the named subset in lab order (an unknown id is a usage error)."""
+    wanted = {lab.check(check_id).id for check_id in only}
+    return tuple(c for c in lab.checks if not wanted or c.id in wanted)
+
+
+def run_lab(
+    lab: Lab,
+    inputs: LabInputs,
+    open_provider: ProviderOpener,
+    only: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """Open the providers the selected checks need, run the checks in lab order and score them."""
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    checks = select_checks(lab, only)
+    names = sorted({name for c in checks for name in c.spec.providers})
+    providers = {name: open_provider(name) for name in names}
+    known_ids = {c.id for c in lab.checks}
+    results = []
+    for each in checks:
+        result = run_check(each, providers, inputs, known_ids)
+        results.append(result)
+        if progress:
+            progress(result)
+    identity: dict[str, str] = {}
+    for provider in providers.values():
+        identity.update(getattr(provider, "identity", {}))
+    return Report(
+        lab_id=lab.id,
+        lab_title=lab.title,
+        results=tuple(results),
+        identity=identity,
+        started_at=started.isoformat(timespec="seconds"),
+        duration_s=time.perf_counter() - clock,
+    )
+
+
+def run_check(each: Check, providers: Mapping[str, Any], inputs: LabInputs, known_ids: set[str]) -> Result:
+    """Run one check and map its verdict or exception to a Result."""
+    arguments = {name: providers[name] for name in each.spec.providers}
+    if "lab" in each.spec.function.__code__.co_varnames[: each.spec.function.__code__.co_argcount]:
+        arguments["lab"] = inputs
+    clock = time.perf_counter()
+    status, message, hint, resources = _evaluate(each, arguments, known_ids)
+    return Result(
+        check=each,
+        status=status,
+        message=message,
+        hint=hint if status not in (Status.PASS, Status.SKIP) else "",
+        resources=resources,
+        duration_s=time.perf_counter() - clock,
+    )
+
+
+def _evaluate(
+    each: Check, arguments: Mapping[str, Any], known_ids: set[str]
+) -> tuple[Status, str, str, tuple[str, ...]]:
+    hint = each.spec.hint
+    try:
+        verdict = each.spec.function(**arguments)
+        if not isinstance(verdict, Verdict):
+            return Status.ERROR, f"check returned {type(verdict).__name__}, not a Verdict", "", ()
+        return verdict.status, verdict.message, hint, verdict.resources
+    except BlockedError as error:
+        if error.prerequisite not in known_ids:
+            return Status.ERROR, f"labcheck bug: unknown prerequisite {error.prerequisite}", "", ()
+        return Status.FAIL, str(error), hint, ()
+    except AnchorNotFoundError as error:
+        return Status.FAIL, str(error), error.hint, ()
+    except PermissionDeniedError as error:
+        return Status.ERROR, str(error), f"Allow {error.action} for the identity labcheck runs as.", ()
+    except (AmbiguousAnchorError, ProviderError, ReadOnlyViolationError) as error:
+        return Status.ERROR, str(error), "", ()
+    except Exception as error:  # noqa: BLE001 - the one broad except: an unexpected shape is ERROR, never PASS
+        return Status.ERROR, f"unexpected {type(error).__name__} while evaluating: {error}", "", ()

@@ -1,0 +1,182 @@
+"""An in-memory `AwsView` for check tests: a reference architecture is a FakeAws, each case a small edit.
+
+Every read records the IAM actions the live adapter would need for it (READ_ACTIONS, kept equal to the
+live adapter's real calls by a test against moto), and any of those actions can be denied, so a test can
+prove that a check reports ERROR naming the action, and that it declares every action it uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from labcheck.errors import PermissionDeniedError
+from labcheck.providers.aws.view import (
+    BucketEncryption,
+    Document,
+    Function,
+    InvocationLogging,
+    KmsKey,
+    LogGroup,
+    NamedPolicy,
+    NatGateway,
+    Role,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    TrailEvent,
+    Vpc,
+    VpcEndpoint,
+)
+
+READ_ACTIONS: dict[str, tuple[str, ...]] = {
+    "tagged_vpcs": ("ec2:DescribeVpcs",),
+    "vpc_dns": ("ec2:DescribeVpcAttribute",),
+    "subnets": ("ec2:DescribeSubnets",),
+    "route_tables": ("ec2:DescribeRouteTables",),
+    "internet_gateway_ids": ("ec2:DescribeInternetGateways",),
+    "nat_gateways": ("ec2:DescribeNatGateways",),
+    "vpc_endpoints": ("ec2:DescribeVpcEndpoints",),
+    "security_groups": ("ec2:DescribeSecurityGroups",),
+    "tagged_functions": ("lambda:ListFunctions", "lambda:ListTags", "lambda:GetFunctionConfiguration"),
+    "role": ("iam:GetRole",),
+    "role_policies": (
+        "iam:ListRolePolicies",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+    ),
+    "invocation_logging": ("bedrock:GetModelInvocationLoggingConfiguration",),
+    "log_group": ("logs:DescribeLogGroups",),
+    "log_data_protection_policy": ("logs:GetDataProtectionPolicy",),
+    "kms_key": ("kms:DescribeKey", "kms:GetKeyRotationStatus"),
+    "bucket_encryption": ("s3:GetEncryptionConfiguration",),
+    "bedrock_events": ("cloudtrail:LookupEvents",),
+}
+"""The IAM actions behind each view read."""
+
+
+@dataclass
+class FakeAws:
+    """An account held in memory. Fields are the architecture; `denied` and `calls` serve the tests."""
+
+    account_id: str = "111122223333"
+    region: str = "eu-central-1"
+    vpcs: list[Vpc] = field(default_factory=list)
+    dns: dict[str, tuple[bool, bool]] = field(default_factory=dict)
+    subnet_list: list[Subnet] = field(default_factory=list)
+    tables: dict[str, list[RouteTable]] = field(default_factory=dict)
+    gateways: dict[str, list[str]] = field(default_factory=dict)
+    nats: dict[str, list[NatGateway]] = field(default_factory=dict)
+    endpoints: list[VpcEndpoint] = field(default_factory=list)
+    groups: list[SecurityGroup] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    roles: dict[str, Role] = field(default_factory=dict)
+    policies: dict[str, list[NamedPolicy]] = field(default_factory=dict)
+    logging: InvocationLogging | None = None
+    log_groups: dict[str, LogGroup] = field(default_factory=dict)
+    data_protection: dict[str, Document] = field(default_factory=dict)
+    keys: dict[str, KmsKey] = field(default_factory=dict)  # by every reference that resolves to the key
+    buckets: dict[str, BucketEncryption] = field(default_factory=dict)
+    events: list[TrailEvent] = field(default_factory=list)
+    denied: set[str] = field(default_factory=set)
+    calls: list[str] = field(default_factory=list)
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """What a report shows about the account."""
+        return {"cloud": "aws", "account": self.account_id, "region": self.region}
+
+    def _read(self, method: str) -> None:
+        for action in READ_ACTIONS[method]:
+            self.calls.append(action)
+            if action in self.denied:
+                raise PermissionDeniedError(action, "AccessDenied")
+
+    def tagged_vpcs(self, key: str, value: str) -> list[Vpc]:
+        """VPCs carrying the tag."""
+        self._read("tagged_vpcs")
+        return [v for v in self.vpcs if v.tags.get(key) == value]
+
+    def vpc_dns(self, vpc_id: str) -> tuple[bool, bool]:
+        """The VPC's DNS flags."""
+        self._read("vpc_dns")
+        return self.dns[vpc_id]
+
+    def subnets(self, subnet_ids: tuple[str, ...]) -> list[Subnet]:
+        """The given subnets."""
+        self._read("subnets")
+        return [s for s in self.subnet_list if s.id in subnet_ids]
+
+    def route_tables(self, vpc_id: str) -> list[RouteTable]:
+        """The VPC's route tables."""
+        self._read("route_tables")
+        return self.tables.get(vpc_id, [])
+
+    def internet_gateway_ids(self, vpc_id: str) -> list[str]:
+        """Attached internet gateways."""
+        self._read("internet_gateway_ids")
+        return list(self.gateways.get(vpc_id, []))
+
+    def nat_gateways(self, vpc_id: str) -> list[NatGateway]:
+        """NAT gateways of the VPC."""
+        self._read("nat_gateways")
+        return self.nats.get(vpc_id, [])
+
+    def vpc_endpoints(self, vpc_id: str, service_name: str) -> list[VpcEndpoint]:
+        """Endpoints of the VPC for a service."""
+        self._read("vpc_endpoints")
+        return [e for e in self.endpoints if e.vpc_id == vpc_id and e.service_name == service_name]
+
+    def security_groups(self, group_ids: tuple[str, ...]) -> list[SecurityGroup]:
+        """The given security groups."""
+        if not group_ids:
+            return []
+        self._read("security_groups")
+        return [g for g in self.groups if g.id in group_ids]
+
+    def tagged_functions(self, key: str, value: str) -> list[Function]:
+        """Functions carrying the tag."""
+        self._read("tagged_functions")
+        return [f for f in self.functions if f.tags.get(key) == value]
+
+    def role(self, role_name: str) -> Role | None:
+        """A role by name."""
+        self._read("role")
+        return self.roles.get(role_name)
+
+    def role_policies(self, role_name: str) -> list[NamedPolicy]:
+        """A role's identity policies."""
+        self._read("role_policies")
+        return self.policies.get(role_name, [])
+
+    def invocation_logging(self) -> InvocationLogging | None:
+        """The Region's logging configuration."""
+        self._read("invocation_logging")
+        return self.logging
+
+    def log_group(self, name: str) -> LogGroup | None:
+        """A log group by name."""
+        self._read("log_group")
+        return self.log_groups.get(name)
+
+    def log_data_protection_policy(self, name: str) -> Document | None:
+        """A log group's data protection policy."""
+        self._read("log_data_protection_policy")
+        return self.data_protection.get(name)
+
+    def kms_key(self, key_ref: str) -> KmsKey | None:
+        """A key by any reference."""
+        self._read("kms_key")
+        return self.keys.get(key_ref)
+
+    def bucket_encryption(self, bucket: str) -> BucketEncryption:
+        """A bucket's default encryption."""
+        self._read("bucket_encryption")
+        return self.buckets.get(bucket, BucketEncryption(bucket, None, None))
+
+    def bedrock_events(self, since: dt.datetime) -> list[TrailEvent]:
+        """Bedrock CloudTrail events since a time."""
+        self._read("bedrock_events")
+        return [e for e in self.events if e.time >= since]
