@@ -12,7 +12,17 @@ import re
 from collections.abc import Mapping, Sequence
 
 from labcheck.errors import AmbiguousAnchorError, BlockedError
-from labcheck.model import ADVISORY, REQUIRED, LabInputs, Verdict, check, failed, not_applicable, passed, pending
+from labcheck.model import (
+    ADVISORY,
+    REQUIRED,
+    LabInputs,
+    Verdict,
+    check,
+    failed,
+    not_applicable,
+    passed,
+    pending,
+)
 from labcheck.providers.aws import rules
 from labcheck.providers.aws.discovery import (
     FUNCTION_DISCOVERY,
@@ -101,7 +111,7 @@ def vpc_dns_enabled(aws: AwsView, lab: LabInputs) -> Verdict:
 def _effective_table(tables: list[RouteTable], subnet_id: str) -> RouteTable | None:
     """A subnet uses its explicitly associated table, else the VPC's main table."""
     explicit = [t for t in tables if subnet_id in t.subnet_ids]
-    return (explicit or [t for t in tables if t.main] or [None])[0]
+    return next(iter(explicit or [t for t in tables if t.main]), None)
 
 
 def _reaches_internet(route: Route) -> bool:
@@ -260,12 +270,18 @@ def _principal_scoped(statement: rules.Statement, account: str) -> bool:
         accounts = statement.values(("StringEquals",), "aws:PrincipalAccount")
         orgs = statement.values(("StringEquals",), "aws:PrincipalOrgID")
         arns = statement.values(rules.POSITIVE_OPERATORS, "aws:PrincipalArn")
-        return (bool(accounts) and set(accounts) == {account}) or bool(orgs) or (bool(arns) and all(own.match(a) for a in arns))
+        return (
+            (bool(accounts) and set(accounts) == {account})
+            or bool(orgs)
+            or (bool(arns) and all(own.match(a) for a in arns))
+        )
     principals = statement.principals.get("aws", ())
     return set(statement.principals) == {"aws"} and bool(principals) and all(own.match(p) for p in principals)
 
 
-def _endpoint_allow_problems(statement: rules.Statement, allowed: set[str], approved: set[str], account: str) -> list[str]:
+def _endpoint_allow_problems(
+    statement: rules.Statement, allowed: set[str], approved: set[str], account: str
+) -> list[str]:
     if statement.has_negation:
         return ["uses NotAction, NotResource or NotPrincipal"]
     problems = [f"allows {a}" for a in statement.actions if a not in allowed]
@@ -326,9 +342,12 @@ def app_role_requires_sourcevpce(aws: AwsView, lab: LabInputs) -> Verdict:
     )
     if fenced or scoped:
         how = "a Deny outside" if fenced else "Allow conditions on"
-        return passed(f"the role of {app.name} is tied to {endpoint.id} by {how} aws:SourceVpce/SourceVpc", app.role_arn)
+        return passed(
+            f"the role of {app.name} is tied to {endpoint.id} by {how} aws:SourceVpce/SourceVpc", app.role_arn
+        )
     return failed(
-        f"the role of {app.name} allows {INVOKE} without an aws:SourceVpce = {endpoint.id} condition", app.role_arn
+        f"the role of {app.name} allows {INVOKE} without an aws:SourceVpce = {endpoint.id} condition",
+        app.role_arn,
     )
 
 
@@ -391,7 +410,10 @@ def region_pinned(aws: AwsView, lab: LabInputs) -> Verdict:
     endpoint, app = _endpoint(aws, lab), lab_function(aws, lab)
     documents = [p.document for p in _app_policies(aws, app)]
     problems = []
-    if not endpoint.service_name.startswith(f"com.amazonaws.{aws.region}.") or endpoint.service_region not in (None, aws.region):
+    if not endpoint.service_name.startswith(f"com.amazonaws.{aws.region}.") or endpoint.service_region not in (
+        None,
+        aws.region,
+    ):
         problems.append(f"{endpoint.id} serves {endpoint.service_region or endpoint.service_name}")
     if not _region_pinned_by_role(documents, aws.region):
         problems.append(f"the role of {app.name} does not pin aws:RequestedRegion to {aws.region}")

@@ -71,7 +71,9 @@ VARIANTS: dict[str, Variant] = {
     "managed-policy": _change("app permissions in an attached managed policy", managed_policy=True),
     "dns-hostnames-off": _change("VPC DNS hostnames off", "vpc-dns-enabled", dns_hostnames=False),
     "public-subnets": _change("subnets that map public IPs", "app-runs-in-private-subnets", public_subnets=True),
-    "function-outside-vpc": _change("app function outside the VPC", "app-runs-in-private-subnets", function_in_vpc=False),
+    "function-outside-vpc": _change(
+        "app function outside the VPC", "app-runs-in-private-subnets", function_in_vpc=False
+    ),
     "internet-gateway": _change("an internet gateway attached", "vpc-no-internet-egress", internet_gateway=True),
     "nat-gateway": _change("a public NAT gateway", "vpc-no-internet-egress", nat_gateway=True),
     "no-endpoint": _change("no bedrock-runtime endpoint", "bedrock-runtime-interface-endpoint", endpoint=False),
@@ -79,7 +81,9 @@ VARIANTS: dict[str, Variant] = {
     "private-dns-off": _change("endpoint private DNS off", "endpoint-private-dns", private_dns=False),
     "sg-open": _change("endpoint open to 0.0.0.0/0", "endpoint-sg-443-from-vpc-only", endpoint_ingress="anywhere"),
     "endpoint-full-access": _change(
-        "the default full-access endpoint policy", "endpoint-policy-least-privilege", endpoint_policy="full-access"
+        "the default full-access endpoint policy",
+        "endpoint-policy-least-privilege",
+        endpoint_policy="full-access",
     ),
     "role-unguarded": _change("app role without aws:SourceVpce", "app-role-requires-sourcevpce", role_guard="none"),
     "role-any-model": _change("app role on Resource *", "app-role-approved-models-only", role_resources="anything"),
@@ -129,7 +133,11 @@ def _network(ec2: Any, design: Design, region: str) -> tuple[str, list[str]]:
         gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
         ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc_id)
     if design.nat_gateway:
-        ec2.create_nat_gateway(SubnetId=subnets[0], ConnectivityType="public", AllocationId=ec2.allocate_address()["AllocationId"])
+        ec2.create_nat_gateway(
+            SubnetId=subnets[0],
+            ConnectivityType="public",
+            AllocationId=ec2.allocate_address()["AllocationId"],
+        )
     return vpc_id, subnets
 
 
@@ -192,7 +200,15 @@ def _app_permissions(design: Design, region: str, account: str, endpoint_id: str
     statements = [invoke]
     if design.role_guard == "deny-fence":
         fence = {"StringNotEquals": {"aws:sourceVpce": endpoint_id}}  # key case differs on purpose: keys ignore case
-        statements.append({"Sid": "OnlyThroughEndpoint", "Effect": "Deny", "Action": "bedrock:*", "Resource": "*", "Condition": fence})
+        statements.append(
+            {
+                "Sid": "OnlyThroughEndpoint",
+                "Effect": "Deny",
+                "Action": "bedrock:*",
+                "Resource": "*",
+                "Condition": fence,
+            }
+        )
     if design.region_deny:
         pin = {"StringNotEquals": {"aws:RequestedRegion": [region]}}
         statements.append({"Sid": "PinRegion", "Effect": "Deny", "Action": "*", "Resource": "*", "Condition": pin})
@@ -200,7 +216,11 @@ def _app_permissions(design: Design, region: str, account: str, endpoint_id: str
 
 
 def _trust(service: str, condition: dict[str, Any] | None = None) -> str:
-    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
     if condition:
         statement["Condition"] = condition
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
@@ -246,7 +266,10 @@ def _logging(client: Callable[[str], Any], design: Design, region: str, account:
     condition: dict[str, Any] = {"ArnLike": {"aws:SourceArn": f"arn:aws:bedrock:{region}:{account}:*"}}
     if design.logging_trust_source_account:
         condition["StringEquals"] = {"aws:SourceAccount": account}
-    role = iam.create_role(RoleName="labcheck-bedrock-logging", AssumeRolePolicyDocument=_trust("bedrock.amazonaws.com", condition))
+    role = iam.create_role(
+        RoleName="labcheck-bedrock-logging",
+        AssumeRolePolicyDocument=_trust("bedrock.amazonaws.com", condition),
+    )
     client("bedrock").put_model_invocation_logging_configuration(
         loggingConfig={
             "cloudWatchConfig": {"logGroupName": LOG_GROUP, "roleArn": role["Role"]["Arn"]},

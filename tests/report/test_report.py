@@ -175,9 +175,7 @@ def test_junit_properties_on_every_testcase(mixed: Report) -> None:
     suite = ET.fromstring(render(mixed, "junit")).find("testsuite")
     assert suite is not None
 
-    properties = [
-        {p.get("name"): p.get("value") for p in case.iter("property")} for case in suite.findall("testcase")
-    ]
+    properties = [{p.get("name"): p.get("value") for p in case.iter("property")} for case in suite.findall("testcase")]
 
     assert all(set(p) == {"severity", "points"} for p in properties)
     assert properties[5] == {"severity": "advisory", "points": "2"}

@@ -23,9 +23,7 @@ STARTER = LAB_DIR / "starter"
 BOTH = pytest.mark.parametrize("variant", [STARTER, SOLUTION], ids=["starter", "solution"])
 
 # Keys python-hcl2 adds to block bodies (8.x: __is_block__/__comments__, 4.x-7.x: line numbers).
-_META_KEYS = frozenset(
-    {"__is_block__", "__comments__", "__inline_comments__", "__start_line__", "__end_line__"}
-)
+_META_KEYS = frozenset({"__is_block__", "__comments__", "__inline_comments__", "__start_line__", "__end_line__"})
 
 STARTER_TODO_IDS = (
     "vpc-dns-enabled",
@@ -249,9 +247,7 @@ class _FakeBedrockRuntime:
 
 
 @BOTH
-def test_app_handler_calls_converse_with_model_from_env(
-    variant: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_app_handler_calls_converse_with_model_from_env(variant: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = importlib.util.spec_from_file_location(f"lab_app_{variant.name}", variant / "app" / "index.py")
     assert spec is not None
     assert spec.loader is not None
@@ -329,8 +325,7 @@ def test_solution_app_runs_in_private_subnets(solution: dict[str, list[Any]]) ->
 
     attachments = resources(solution, "aws_iam_role_policy_attachment").values()
     assert any(
-        a["role"] == "${aws_iam_role.app.name}"
-        and a["policy_arn"].endswith("/AWSLambdaVPCAccessExecutionRole")
+        a["role"] == "${aws_iam_role.app.name}" and a["policy_arn"].endswith("/AWSLambdaVPCAccessExecutionRole")
         for a in attachments
     )
 

@@ -8,7 +8,7 @@ import typer
 
 from labcheck.catalog import Lab, get_lab
 from labcheck.cli import app
-from labcheck.model import Report
+from labcheck.model import Report, Status
 from labcheck.providers import open_provider
 from labcheck.providers.aws.session import AwsOptions
 from labcheck.report import print_console
@@ -40,7 +40,7 @@ def demo(lab_id: Annotated[str, typer.Argument(metavar="[LAB]")] = "aws-bedrock-
         print_console(report)
         verdicts.append(report)
     reference, broken = verdicts
-    failing = ", ".join(r.id for r in broken.required_with(*_not_passing()))
+    failing = ", ".join(r.id for r in broken.required_with(Status.FAIL, Status.ERROR, Status.PENDING))
     typer.echo(
         f"\nReference: {'PASSED' if reference.passed else 'FAILED'} {reference.score}/{reference.max_score}.  "
         f"With {breakage}: {'PASSED' if broken.passed else 'FAILED'} {broken.score}/{broken.max_score} ({failing})."
@@ -48,8 +48,3 @@ def demo(lab_id: Annotated[str, typer.Argument(metavar="[LAB]")] = "aws-bedrock-
     typer.echo(f"Next: labcheck show {lab.id}, labcheck init {lab.id}, then labcheck verify {lab.id} in your account.")
     raise typer.Exit(0 if reference.passed and not broken.passed else 1)
 
-
-def _not_passing() -> tuple[object, ...]:
-    from labcheck.model import Status
-
-    return (Status.FAIL, Status.ERROR, Status.PENDING)

@@ -56,7 +56,8 @@ def verify(
     region: Annotated[str | None, typer.Option(help="Cloud Region (default: from your AWS configuration).")] = None,
     profile: Annotated[str | None, typer.Option(help="AWS named profile.")] = None,
     inputs: Annotated[
-        list[str] | None, typer.Option("--input", help="Lab input key=value (repeatable; lists comma-separated).")
+        list[str] | None,
+        typer.Option("--input", help="Lab input key=value (repeatable; lists comma-separated)."),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "console",
     output: Annotated[Path | None, typer.Option(help="Write the report to this file.")] = None,

@@ -18,7 +18,7 @@ ClientFactory = Callable[[str], Any]
 
 _FAKE_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's conventional fake credential
+    "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "AWS_CONFIG_FILE": os.devnull,  # the user's own profiles never leak into a mock account
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
@@ -38,4 +38,4 @@ def mock_aws_account(region: str) -> Iterator[ClientFactory]:
     environment.update(_FAKE_ENVIRONMENT, AWS_DEFAULT_REGION=region, AWS_REGION=region)
     with mock.patch.dict(os.environ, environment, clear=True), mock_aws():
         session = boto3.Session(region_name=region)
-        yield lambda service: session.client(service, region_name=region)
+        yield lambda service: session.client(service, region_name=region)  # type: ignore[call-overload]

@@ -1,0 +1,1 @@
+"""Amazon Web Services: the view of a learner account (view.py) and its boto3 adapter (live.py)."""

@@ -16,7 +16,11 @@ T = TypeVar("T")
 
 
 def single_anchor(
-    candidates: list[T], kind: str, lab: LabInputs, tags: Callable[[T], Mapping[str, str]], name: Callable[[T], str]
+    candidates: list[T],
+    kind: str,
+    lab: LabInputs,
+    tags: Callable[[T], Mapping[str, str]],
+    name: Callable[[T], str],
 ) -> T:
     """The one candidate; several are narrowed by the learner tag when a learner_id input is set."""
     learner = lab.values.get("learner_id") or ""

@@ -139,7 +139,7 @@ class LiveAws:
     def client(self, service: str) -> Any:
         """The read-only client of a service (one per service per run)."""
         if service not in self._clients:
-            client = self._session.client(service, config=self._config)
+            client = self._session.client(service, config=self._config)  # type: ignore[call-overload]
             client.meta.events.register("before-call", _refuse_writes)
             self._clients[service] = client
         return self._clients[service]
@@ -217,8 +217,7 @@ class LiveAws:
             return []
         found = self._pages("ec2", "describe_subnets", "Subnets", SubnetIds=sorted(subnet_ids))
         return [
-            Subnet(s["SubnetId"], s["VpcId"], s["AvailabilityZone"], bool(s.get("MapPublicIpOnLaunch")))
-            for s in found
+            Subnet(s["SubnetId"], s["VpcId"], s["AvailabilityZone"], bool(s.get("MapPublicIpOnLaunch"))) for s in found
         ]
 
     def route_tables(self, vpc_id: str) -> list[RouteTable]:
@@ -401,7 +400,10 @@ def _route_table(raw: dict[str, Any]) -> RouteTable:
     associations = raw.get("Associations", [])
     routes = tuple(
         Route(
-            destination=r.get("DestinationCidrBlock") or r.get("DestinationIpv6CidrBlock") or r.get("DestinationPrefixListId") or "",
+            destination=r.get("DestinationCidrBlock")
+            or r.get("DestinationIpv6CidrBlock")
+            or r.get("DestinationPrefixListId")
+            or "",
             target=next((r[k] for k in _ROUTE_TARGETS if r.get(k)), ""),
             state=str(r.get("State", "active")).lower(),
         )
