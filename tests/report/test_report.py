@@ -50,7 +50,8 @@ def make_result(
         providers=("aws",),
     )
     check = Check(spec=spec, points=points, domains=("security",))
-    return Result(check, status, message or f"{id} examined", resources, duration_s=0.12345)
+    shown_hint = spec.hint if status in (Status.FAIL, Status.ERROR, Status.PENDING) else ""
+    return Result(check, status, message or f"{id} examined", shown_hint, resources, duration_s=0.12345)
 
 
 def make_report(*results: Result) -> Report:
@@ -212,7 +213,7 @@ def test_markdown_table_and_fixes(mixed: Report) -> None:
 def test_markdown_escapes_cells() -> None:
     check = make_result("pipe-title", Status.FAIL).check
     spec = dataclasses.replace(check.spec, title="A | B\nC")
-    report = make_report(Result(dataclasses.replace(check, spec=spec), Status.FAIL, "m"))
+    report = make_report(Result(dataclasses.replace(check, spec=spec), Status.FAIL, "m", spec.hint))
 
     text = render(report, "markdown")
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+
+try:  # recent typer releases carry their own copy of click; older ones use the click package itself
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import ClickException  # type: ignore[assignment]
 
 from labcheck.errors import UsageError
 
 app = typer.Typer(
     name="labcheck",
     help="Grade a GenAI cloud lab deployment with read-only checks.",
-    no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,  # keeps rich off the start-up path
     pretty_exceptions_enable=False,
@@ -35,13 +38,14 @@ def fail(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `labcheck` script."""
-    args = sys.argv[1:] if argv is None else argv
+    args = (sys.argv[1:] if argv is None else argv) or ["--help"]
     try:
         code = app(args=args, prog_name="labcheck", standalone_mode=False)
-    except click.UsageError as error:
-        command = error.ctx.command_path if error.ctx else "labcheck"
+    except ClickException as error:
+        context = getattr(error, "ctx", None)
+        command = context.command_path if context else "labcheck"
         fail(f"{error.format_message()} (see: {command} --help)")
-    except click.Abort:
+    except typer.Abort:
         print("labcheck: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
     except UsageError as error:
