@@ -45,7 +45,7 @@ def test_explain_gives_what_why_and_fix(capsys):
 
 def test_init_copies_the_starter_and_refuses_to_overwrite(capsys, tmp_path):
     target = tmp_path / "lab"
-    code, out, _ = run(capsys, "init", LAB, str(target))
+    code, _, _ = run(capsys, "init", LAB, str(target))
     assert code == 0
     assert (target / "main.tf").is_file()
     assert "private_dns_enabled" not in (target / "main.tf").read_text()

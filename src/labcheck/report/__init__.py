@@ -6,20 +6,16 @@ so importing this package (as `labcheck --help` does) stays off rich.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 
 from labcheck.errors import UsageError
 from labcheck.model import Report
-from labcheck.report import json_format, junit, markdown
 
 FORMATS = ("console", "json", "junit", "markdown")
 """The names `render` accepts, in the order the CLI lists them."""
 
-_RENDERERS: dict[str, Callable[[Report], str]] = {
-    "json": json_format.render,
-    "junit": junit.render,
-    "markdown": markdown.render,
-}
+# Each renderer is imported when used, so the CLI's start-up pays for none of them.
+_MODULES = {"console": "console", "json": "json_format", "junit": "junit", "markdown": "markdown"}
 
 
 def render(report: Report, fmt: str) -> str:
@@ -35,15 +31,10 @@ def render(report: Report, fmt: str) -> str:
     Raises:
         UsageError: If `fmt` is not one of `FORMATS`.
     """
-    if fmt == "console":
-        from labcheck.report import console
-
-        return console.render_text(report)
-    try:
-        renderer = _RENDERERS[fmt]
-    except KeyError:
-        raise UsageError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}") from None
-    return renderer(report)
+    if fmt not in _MODULES:
+        raise UsageError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+    text: str = importlib.import_module(f"labcheck.report.{_MODULES[fmt]}").render(report)
+    return text
 
 
 def print_console(report: Report, *, color: bool | None = None) -> None:

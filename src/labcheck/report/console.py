@@ -101,7 +101,7 @@ def write(console: Console, report: Report) -> None:
     console.print(_footer(report))
 
 
-def render_text(report: Report, *, width: int = TEXT_WIDTH) -> str:
+def render(report: Report, *, width: int = TEXT_WIDTH) -> str:
     """Render the console view as plain text with no colour, for files.
 
     Args:
