@@ -25,9 +25,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from labcheck.cli import catalog_commands, demo_command, verify_command  # noqa: E402  (registers the commands)
+from labcheck.cli import (  # noqa: E402  (registers the commands)
+    catalog_commands,
+    demo_command,
+    permissions_command,
+    verify_command,
+)
 
-__all__ = ["app", "catalog_commands", "demo_command", "main", "verify_command"]
+__all__ = ["app", "catalog_commands", "demo_command", "main", "permissions_command", "verify_command"]
 
 
 def fail(message: str) -> None:

@@ -47,4 +47,3 @@ def demo(lab_id: Annotated[str, typer.Argument(metavar="[LAB]")] = "aws-bedrock-
     )
     typer.echo(f"Next: labcheck show {lab.id}, labcheck init {lab.id}, then labcheck verify {lab.id} in your account.")
     raise typer.Exit(0 if reference.passed and not broken.passed else 1)
-
