@@ -383,9 +383,17 @@ def _region_pinned_by_role(documents: Sequence[Document], region: str) -> bool:
     return bool(allows) and all(values and values <= {region} for values in pinned)
 
 
+def _geography_prefixes(region: str) -> tuple[str, ...]:
+    """The inference-profile prefixes of a Region's own geography (Asia Pacific has three)."""
+    if region.startswith("us-gov-"):
+        return ("us-gov.",)
+    if region.startswith("ap-"):
+        return ("apac.", "jp.", "au.")
+    return (region.split("-")[0] + ".",)
+
+
 def _residency_problems(resources: set[str], aws: AwsView, lab: LabInputs) -> list[str]:
-    geography = aws.region.split("-")[0] + "."
-    accepted = (geography,) if lab.text("residency_scope") == "geography" else ()
+    accepted = _geography_prefixes(aws.region) if lab.text("residency_scope") == "geography" else ()
     problems = []
     for arn in sorted(resources):
         region = rules.arn_region(arn)

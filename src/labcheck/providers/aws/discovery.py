@@ -25,7 +25,8 @@ def single_anchor(
     """The one candidate; several are narrowed by the learner tag when a learner_id input is set."""
     learner = lab.values.get("learner_id") or ""
     if len(candidates) > 1 and learner:
-        candidates = [c for c in candidates if tags(c).get(LEARNER_TAG) == learner]
+        # When none carries the learner tag, the choice stays ambiguous rather than becoming "none found".
+        candidates = [c for c in candidates if tags(c).get(LEARNER_TAG) == learner] or candidates
     if not candidates:
         raise AnchorNotFoundError(kind, lab.lab_id)
     if len(candidates) > 1:
