@@ -38,6 +38,17 @@ def write_atomically(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
+def check_writable(path: Path) -> None:
+    """Refuse an --output that cannot be written before grading, not after."""
+    folder = path.parent if str(path.parent) else Path()
+    if (
+        path.is_dir()
+        or (folder.exists() and not os.access(folder, os.W_OK))
+        or (path.exists() and not os.access(path, os.W_OK))
+    ):
+        raise UsageError(f"cannot write {path}")
+
+
 def emit(report: Report, fmt: str, output: Path | None) -> None:
     """Show the report: the chosen format to stdout, or to --output with the console view on stdout."""
     if output is not None:
@@ -70,6 +81,8 @@ def verify(
         raise UsageError(f"--format takes one of {', '.join(FORMATS)}, not {fmt!r}")
     lab = get_lab(lab_id)
     lab_inputs = lab.resolve_inputs(inputs or ())
+    if output is not None:
+        check_writable(output)
     report = run_lab(
         lab,
         lab_inputs,

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 LOOPBACK = "127.0.0.1"
 ROLE_NAME = "labcheck-e2e"
-_BASE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+FAKE_KEY = "testing"
+"""Access key and secret of the base caller; moto accepts any keys while IAM enforcement is off."""
 
 
 def free_port() -> int:
@@ -45,7 +46,7 @@ def start_moto_server(port: int = 0) -> tuple[Any, str]:
     """
     from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # a line per request, a traceback per HTTP 500
     chosen = port or free_port()
     server = ThreadedMotoServer(ip_address=LOOPBACK, port=chosen, verbose=False)
     server.start()
@@ -64,17 +65,28 @@ def account_session(url: str, account_id: str, region: str) -> boto3.Session:
         A session carrying the credentials of the role assumed into the account. A session cannot carry
         an endpoint: build its clients with `endpoint_url=url` (see `client_factory`), or they reach AWS.
     """
-    import boto3
-
-    sts = boto3.Session(region_name=region, **_BASE_CREDENTIALS).client("sts", endpoint_url=url)
+    base = _session_without_profile(FAKE_KEY, FAKE_KEY, None, region)
+    sts = base.client("sts", endpoint_url=url)
     credentials = sts.assume_role(
         RoleArn=f"arn:aws:iam::{account_id}:role/{ROLE_NAME}", RoleSessionName="labcheck-e2e"
     )["Credentials"]
+    return _session_without_profile(
+        credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"], region
+    )
+
+
+def _session_without_profile(key: str, secret: str, token: str | None, region: str) -> boto3.Session:
+    """A session with explicit keys that ignores AWS_PROFILE, which may name a profile this machine lacks."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})  # no AWS_PROFILE lookup
     return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
         region_name=region,
+        botocore_session=core,
     )
 
 
@@ -109,9 +121,9 @@ def account_env(url: str, session: boto3.Session) -> dict[str, str]:
         ValueError: If the session has no credentials or no Region.
     """
     credentials = session.get_credentials()
-    if credentials is None or not session.region_name:
+    frozen = credentials.get_frozen_credentials() if credentials else None
+    if frozen is None or not frozen.access_key or not frozen.secret_key or not session.region_name:
         raise ValueError("the session has no credentials or no Region")
-    frozen = credentials.get_frozen_credentials()
     environment = {
         "AWS_ENDPOINT_URL": url,
         "AWS_ACCESS_KEY_ID": frozen.access_key,
