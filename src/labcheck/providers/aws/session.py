@@ -6,6 +6,7 @@ honours AWS_ENDPOINT_URL, which is how the demo, CI and the benchmarks reach a m
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -50,15 +51,22 @@ def new_session(options: AwsOptions) -> boto3.Session:
         from botocore.exceptions import BotoCoreError
     except ImportError:
         raise MissingExtraError("aws", "boto3") from None
+    # botocore reads AWS_DEFAULT_REGION and the profile, not AWS_REGION, which the AWS CLI v2 and the other
+    # SDKs honour first (and which the message below and the moto-server tooling rely on).
+    region = options.region or os.environ.get("AWS_REGION") or None
     try:
-        session = boto3.Session(profile_name=options.profile, region_name=options.region)
+        session = boto3.Session(profile_name=options.profile, region_name=region)
     except BotoCoreError as error:  # e.g. ProfileNotFound
         raise CredentialsError(f"AWS configuration: {error}") from None
     if not session.region_name:
         raise CredentialsError("no AWS Region: pass --region or set AWS_REGION (or a region in your profile)")
     if not _REGION.match(session.region_name):
         raise CredentialsError(f"{session.region_name!r} is not an AWS Region name (for example eu-central-1)")
-    if session.get_credentials() is None:
+    try:
+        credentials = session.get_credentials()
+    except BotoCoreError as error:  # e.g. a failing credential_process, a source_profile that does not exist
+        raise CredentialsError(f"AWS credentials: {error}") from None
+    if credentials is None:
         raise CredentialsError(
             "no AWS credentials found: set AWS_PROFILE (or --profile), or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
         )
