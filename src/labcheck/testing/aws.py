@@ -1,17 +1,20 @@
 """An in-memory `AwsView` for check tests: a reference architecture is a FakeAws, each case a small edit.
 
-Every read records the IAM actions the live adapter would need for it (READ_ACTIONS, kept equal to the
-live adapter's real calls by a test against moto), and any of those actions can be denied, so a test can
-prove that a check reports ERROR naming the action, and that it declares every action it uses.
+Every read records the IAM actions the live adapter would need for it (each view module's READ_ACTIONS, kept
+equal to the live adapter's real calls by a test against moto), and any of those actions can be denied, so a
+test can prove that a check reports ERROR naming the action, and that it declares every action it uses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from labcheck.errors import PermissionDeniedError
 from labcheck.providers.aws.view import (
+    READ_ACTIONS,
     BucketEncryption,
     Document,
     Function,
@@ -29,40 +32,33 @@ from labcheck.providers.aws.view import (
     VpcEndpoint,
 )
 
-READ_ACTIONS: dict[str, tuple[str, ...]] = {
-    "tagged_vpcs": ("ec2:DescribeVpcs",),
-    "vpc_dns": ("ec2:DescribeVpcAttribute",),
-    "subnets": ("ec2:DescribeSubnets",),
-    "route_tables": ("ec2:DescribeRouteTables",),
-    "internet_gateway_ids": ("ec2:DescribeInternetGateways",),
-    "nat_gateways": ("ec2:DescribeNatGateways",),
-    "vpc_endpoints": ("ec2:DescribeVpcEndpoints",),
-    "security_groups": ("ec2:DescribeSecurityGroups",),
-    "tagged_functions": ("lambda:ListFunctions", "lambda:ListTags", "lambda:GetFunctionConfiguration"),
-    "role": ("iam:GetRole",),
-    "role_policies": (
-        "iam:ListRolePolicies",
-        "iam:GetRolePolicy",
-        "iam:ListAttachedRolePolicies",
-        "iam:GetPolicy",
-        "iam:GetPolicyVersion",
-    ),
-    "invocation_logging": ("bedrock:GetModelInvocationLoggingConfiguration",),
-    "log_group": ("logs:DescribeLogGroups",),
-    "log_data_protection_policy": ("logs:GetDataProtectionPolicy",),
-    "kms_key": ("kms:DescribeKey", "kms:GetKeyRotationStatus"),
-    "bucket_encryption": ("s3:GetEncryptionConfiguration",),
-    "bedrock_events": ("cloudtrail:LookupEvents",),
-}
-"""The IAM actions behind each view read."""
-
 
 @dataclass
-class FakeAws:
-    """An account held in memory. Fields are the architecture; `denied` and `calls` serve the tests."""
+class FakeAccount:
+    """The account itself, and what every fake read records: the actions used and the ones denied."""
 
     account_id: str = "111122223333"
     region: str = "eu-central-1"
+    denied: set[str] = field(default_factory=set)
+    calls: list[str] = field(default_factory=list)
+    read_actions: ClassVar[Mapping[str, tuple[str, ...]]] = READ_ACTIONS
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """What a report shows about the account."""
+        return {"cloud": "aws", "account": self.account_id, "region": self.region}
+
+    def _read(self, method: str) -> None:
+        for action in self.read_actions[method]:
+            self.calls.append(action)
+            if action in self.denied:
+                raise PermissionDeniedError(action, "AccessDenied")
+
+
+@dataclass
+class FakeCore(FakeAccount):
+    """The core view (view.py) in memory. Fields are the architecture."""
+
     vpcs: list[Vpc] = field(default_factory=list)
     dns: dict[str, tuple[bool, bool]] = field(default_factory=dict)
     subnet_list: list[Subnet] = field(default_factory=list)
@@ -80,19 +76,6 @@ class FakeAws:
     keys: dict[str, KmsKey] = field(default_factory=dict)  # by every reference that resolves to the key
     buckets: dict[str, BucketEncryption] = field(default_factory=dict)
     events: list[TrailEvent] = field(default_factory=list)
-    denied: set[str] = field(default_factory=set)
-    calls: list[str] = field(default_factory=list)
-
-    @property
-    def identity(self) -> dict[str, str]:
-        """What a report shows about the account."""
-        return {"cloud": "aws", "account": self.account_id, "region": self.region}
-
-    def _read(self, method: str) -> None:
-        for action in READ_ACTIONS[method]:
-            self.calls.append(action)
-            if action in self.denied:
-                raise PermissionDeniedError(action, "AccessDenied")
 
     def tagged_vpcs(self, key: str, value: str) -> list[Vpc]:
         """VPCs carrying the tag."""
@@ -180,3 +163,10 @@ class FakeAws:
         """Bedrock CloudTrail events since a time."""
         self._read("bedrock_events")
         return [e for e in self.events if e.time >= since]
+
+
+@dataclass
+class FakeAws(FakeCore):
+    """Every AWS view in memory: the fake of `LiveAws`, one mixin per area."""
+
+    read_actions: ClassVar[Mapping[str, tuple[str, ...]]] = READ_ACTIONS

@@ -32,10 +32,12 @@ from labcheck.errors import (
     ReadOnlyViolationError,
     ThrottledError,
 )
-from labcheck.providers.aws import live as live_module
-from labcheck.providers.aws.live import LiveAws, iam_action
+from labcheck.providers.aws import reader as live_module
+from labcheck.providers.aws.live import LiveAws
+from labcheck.providers.aws.reader import iam_action
 from labcheck.providers.aws.session import AwsOptions, client_config, new_session
 from labcheck.providers.aws.view import (
+    READ_ACTIONS,
     AwsView,
     Function,
     IngressRule,
@@ -45,7 +47,6 @@ from labcheck.providers.aws.view import (
     Route,
     TrailEvent,
 )
-from labcheck.testing.aws import READ_ACTIONS
 from labcheck.testing.moto import ClientFactory, mock_aws_account
 
 REGION = "eu-central-1"

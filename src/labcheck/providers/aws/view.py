@@ -253,3 +253,33 @@ class AwsView(Protocol):
 
     def bedrock_events(self, since: dt.datetime) -> list[TrailEvent]:
         """CloudTrail events from bedrock.amazonaws.com since a time."""
+
+
+READ_ACTIONS: dict[str, tuple[str, ...]] = {
+    "tagged_vpcs": ("ec2:DescribeVpcs",),
+    "vpc_dns": ("ec2:DescribeVpcAttribute",),
+    "subnets": ("ec2:DescribeSubnets",),
+    "route_tables": ("ec2:DescribeRouteTables",),
+    "internet_gateway_ids": ("ec2:DescribeInternetGateways",),
+    "nat_gateways": ("ec2:DescribeNatGateways",),
+    "vpc_endpoints": ("ec2:DescribeVpcEndpoints",),
+    "security_groups": ("ec2:DescribeSecurityGroups",),
+    "tagged_functions": ("lambda:ListFunctions", "lambda:ListTags", "lambda:GetFunctionConfiguration"),
+    "role": ("iam:GetRole",),
+    "role_policies": (
+        "iam:ListRolePolicies",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+    ),
+    "invocation_logging": ("bedrock:GetModelInvocationLoggingConfiguration",),
+    "log_group": ("logs:DescribeLogGroups",),
+    "log_data_protection_policy": ("logs:GetDataProtectionPolicy",),
+    "kms_key": ("kms:DescribeKey", "kms:GetKeyRotationStatus"),
+    "bucket_encryption": ("s3:GetEncryptionConfiguration",),
+    "bedrock_events": ("cloudtrail:LookupEvents",),
+}
+"""The IAM actions behind each `AwsView` read: what a check that calls it must declare.
+
+The fake view denies by this table and a live-adapter test proves it equals the calls really made."""

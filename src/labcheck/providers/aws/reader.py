@@ -1,0 +1,244 @@
+"""The plumbing of every AWS read: clients, the read-only guard, memoisation and error translation.
+
+Three guarantees hold for every request, because every request goes through `AwsReader._call`/`_pages`:
+- read-only: a botocore `before-call` hook refuses any operation that is not a Describe/Get/List/Lookup/
+  BatchGet before it is signed or sent;
+- each distinct request is made at most once per run (results and errors are memoised), so twelve checks
+  reading the same endpoint cost one DescribeVpcEndpoints;
+- SDK errors become labcheck's: a denial (by code, or by HTTP 401/403, since moto's JSON services send
+  XML errors botocore cannot parse) names the IAM action; throttling after the bounded retries, an
+  unreachable endpoint or an unimplemented API become ProviderError, which the runner reports as ERROR.
+
+The view methods live in mixins over `AwsReader` (live.py and its siblings), one module per area.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Self
+
+from labcheck.errors import (
+    CredentialsError,
+    PermissionDeniedError,
+    ProviderError,
+    ReadOnlyViolationError,
+    ThrottledError,
+)
+from labcheck.providers.aws.session import AwsOptions, client_config, new_session
+from labcheck.providers.aws.view import Document
+
+if TYPE_CHECKING:
+    import boto3
+
+READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "BatchGet")
+
+# Operations whose IAM action is not "<signing name>:<operation name>".
+_ACTION_EXCEPTIONS = {
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("budgets", "DescribeBudgets"): "budgets:ViewBudget",
+    ("budgets", "DescribeNotificationsForBudget"): "budgets:ViewBudget",
+    ("budgets", "DescribeSubscribersForNotification"): "budgets:ViewBudget",
+}
+# Signing names that differ from the service's IAM prefix (bedrock-agent signs as bedrock, aoss as aoss: both match).
+_IAM_PREFIXES = {"monitoring": "cloudwatch", "tagging": "tag"}
+_DENIED_CODES = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+    "AuthFailure",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+}
+_THROTTLE_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "EC2ThrottledException",
+    "SlowDown",  # S3, with HTTP 503
+}
+
+
+def iam_action(signing_name: str, operation: str) -> str:
+    """The IAM action that authorises an API operation."""
+    prefix = _IAM_PREFIXES.get(signing_name, signing_name)
+    return _ACTION_EXCEPTIONS.get((signing_name, operation), f"{prefix}:{operation}")
+
+
+def _refuse_writes(model: Any, **_: Any) -> None:
+    if not model.name.startswith(READ_PREFIXES):
+        raise ReadOnlyViolationError(f"labcheck refused to send {model.name}: it only reads")
+
+
+def policy_document(value: Any) -> Document:
+    """IAM returns URL-encoded JSON where botocore has not decoded it already; EC2 returns JSON text."""
+    if isinstance(value, Mapping):
+        return value
+    if not value:
+        return {}
+    text = str(value)
+    try:
+        parsed = json.loads(text if text.lstrip().startswith("{") else urllib.parse.unquote(text))
+    except ValueError as error:
+        raise ProviderError(f"a policy document is not valid JSON: {error}") from None
+    if not isinstance(parsed, dict):
+        raise ProviderError("a policy document is not a JSON object")
+    return parsed
+
+
+def tags_from_list(items: list[dict[str, str]] | None) -> dict[str, str]:
+    """Tags given as [{"Key": k, "Value": v}] (EC2 style) as a dict."""
+    return {t["Key"]: t["Value"] for t in items or []}
+
+
+class AwsReader:
+    """The plumbing every AWS read goes through, for one account and Region."""
+
+    def __init__(
+        self,
+        session: boto3.Session,
+        options: AwsOptions,
+        credentials: tuple[str, str, str | None] | None = None,
+        region: str | None = None,
+    ) -> None:
+        # `credentials` and `region` let cohort grading open many accounts from one shared session, so the
+        # service models load once: (access key, secret, session token) of an assumed role, and its Region.
+        self._session = session
+        self._config = client_config(options.max_attempts)
+        self._clients: dict[str, Any] = {}
+        self._memo: dict[str, Any] = {}
+        self._region: str = region or session.region_name
+        self._keys: dict[str, Any] = {}
+        if credentials is not None:
+            key, secret, token = credentials
+            self._keys = {"aws_access_key_id": key, "aws_secret_access_key": secret, "aws_session_token": token}
+        try:
+            identity = self._call("sts", "get_caller_identity")
+        except PermissionDeniedError as error:  # no policy can deny GetCallerIdentity: the credentials were refused
+            raise CredentialsError(f"AWS refused the credentials ({error.code or 'denied'})") from None
+        except ProviderError as error:  # the runner maps ProviderError per check; opening has no check to fail
+            raise CredentialsError(f"could not open the AWS account: {error}") from None
+        self._account_id: str = identity["Account"]
+        self.caller_arn: str = identity["Arn"]
+
+    @classmethod
+    def open(cls, options: AwsOptions) -> Self:
+        """Open the account the standard credential chain (or the profile) points at."""
+        return cls(new_session(options), options)
+
+    @property
+    def account_id(self) -> str:
+        """The account being graded."""
+        return self._account_id
+
+    @property
+    def region(self) -> str:
+        """The lab Region."""
+        return self._region
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """What a report shows about the account."""
+        return {"cloud": "aws", "account": self._account_id, "region": self._region}
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def client(self, service: str) -> Any:
+        """The read-only client of a service (one per service per run)."""
+        if service not in self._clients:
+            client = self._session.client(  # type: ignore[call-overload]
+                service, config=self._config, region_name=self._region, **self._keys
+            )
+            # First among the most specific handlers: botocore runs "before-call.*.*" handlers (a Stubber's
+            # canned answer, for one) ahead of plain "before-call" ones, and stops at the first answer.
+            client.meta.events.register_first("before-call.*.*", _refuse_writes)
+            self._clients[service] = client
+        return self._clients[service]
+
+    def _call(self, service: str, operation: str, **params: Any) -> Any:
+        return self._memoised(service, operation, params, lambda c: getattr(c, operation)(**params))
+
+    def _pages(self, service: str, operation: str, key: str, **params: Any) -> list[Any]:
+        def collect(c: Any) -> list[Any]:
+            return [item for page in c.get_paginator(operation).paginate(**params) for item in page.get(key, [])]
+
+        return list(self._memoised(service, "pages:" + operation, params, collect))
+
+    def _memoised(self, service: str, operation: str, params: Mapping[str, Any], run: Callable[[Any], Any]) -> Any:
+        memo_key = json.dumps([service, operation, params], sort_keys=True, default=str)
+        if memo_key not in self._memo:
+            try:
+                with self._translated(service, operation.removeprefix("pages:")):
+                    self._memo[memo_key] = run(self.client(service))
+            except ProviderError as error:
+                self._memo[memo_key] = error
+        outcome = self._memo[memo_key]
+        if isinstance(outcome, ProviderError):
+            raise outcome
+        return outcome
+
+    @contextmanager
+    def _translated(self, service: str, operation: str) -> Iterator[None]:
+        from botocore.exceptions import (
+            ClientError,
+            ConnectionError,
+            CredentialRetrievalError,
+            InvalidConfigError,
+            NoCredentialsError,
+            PartialCredentialsError,
+            ReadTimeoutError,
+            SSOError,
+            TokenRetrievalError,
+        )
+
+        client = self.client(service)
+        op_name = client.meta.method_to_api_mapping.get(operation, operation)
+        action = iam_action(client.meta.service_model.signing_name, op_name)
+        try:
+            yield
+        except ClientError as error:
+            raise _translate(error, action) from None
+        except NoCredentialsError:
+            raise CredentialsError("no AWS credentials found") from None
+        except (  # deferred credentials (SSO, credential_process, assume-role) fail at the first request
+            CredentialRetrievalError,
+            PartialCredentialsError,
+            SSOError,
+            TokenRetrievalError,
+            InvalidConfigError,
+        ) as error:
+            raise CredentialsError(f"AWS credentials: {error}") from None
+        except (ConnectionError, ReadTimeoutError) as error:
+            raise ProviderError(f"{action}: could not reach AWS ({type(error).__name__})") from None
+        except NotImplementedError:  # moto in-process, for an API it does not implement
+            raise ProviderError(f"{action} is not implemented by this endpoint") from None
+
+    def missing_as_none(self, codes: tuple[str, ...], read: Callable[[], Any]) -> Any:
+        """Run a read; a ProviderError whose AWS error code is in `codes` means "absent" and gives None."""
+        try:
+            return read()
+        except ProviderError as error:
+            if error.code in codes:
+                return None
+            raise
+
+
+def _translate(error: Any, action: str) -> ProviderError:
+    details = error.response.get("Error", {})
+    code = str(details.get("Code", ""))
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if status in (401, 403) or code in _DENIED_CODES:
+        return PermissionDeniedError(action, code)
+    if status == 429 or code in _THROTTLE_CODES:
+        return ThrottledError(f"{action}: still throttled after retries ({code})", code)
+    return ProviderError(f"{action} failed: {code or status}", code)
