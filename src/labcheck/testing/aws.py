@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from labcheck.errors import PermissionDeniedError
 from labcheck.providers.aws.view import (
     READ_ACTIONS,
     BucketEncryption,
@@ -31,28 +30,11 @@ from labcheck.providers.aws.view import (
     Vpc,
     VpcEndpoint,
 )
-
-
-@dataclass
-class FakeAccount:
-    """The account itself, and what every fake read records: the actions used and the ones denied."""
-
-    account_id: str = "111122223333"
-    region: str = "eu-central-1"
-    denied: set[str] = field(default_factory=set)
-    calls: list[str] = field(default_factory=list)
-    read_actions: ClassVar[Mapping[str, tuple[str, ...]]] = READ_ACTIONS
-
-    @property
-    def identity(self) -> dict[str, str]:
-        """What a report shows about the account."""
-        return {"cloud": "aws", "account": self.account_id, "region": self.region}
-
-    def _read(self, method: str) -> None:
-        for action in self.read_actions[method]:
-            self.calls.append(action)
-            if action in self.denied:
-                raise PermissionDeniedError(action, "AccessDenied")
+from labcheck.providers.aws.view_finops import READ_ACTIONS as FINOPS_READS
+from labcheck.providers.aws.view_rag import READ_ACTIONS as RAG_READS
+from labcheck.testing.aws_account import FakeAccount
+from labcheck.testing.aws_finops import FakeFinops
+from labcheck.testing.aws_rag import FakeRag
 
 
 @dataclass
@@ -166,7 +148,7 @@ class FakeCore(FakeAccount):
 
 
 @dataclass
-class FakeAws(FakeCore):
+class FakeAws(FakeRag, FakeFinops, FakeCore):
     """Every AWS view in memory: the fake of `LiveAws`, one mixin per area."""
 
-    read_actions: ClassVar[Mapping[str, tuple[str, ...]]] = READ_ACTIONS
+    read_actions: ClassVar[Mapping[str, tuple[str, ...]]] = {**READ_ACTIONS, **RAG_READS, **FINOPS_READS}

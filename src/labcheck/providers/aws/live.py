@@ -7,7 +7,9 @@ so it satisfies the view of every AWS lab.
 from __future__ import annotations
 
 from labcheck.providers.aws.reads_core import CoreReads
+from labcheck.providers.aws.reads_finops import FinopsReads
+from labcheck.providers.aws.reads_rag import RagReads
 
 
-class LiveAws(CoreReads):
+class LiveAws(RagReads, FinopsReads, CoreReads):
     """Every AWS view, read live from one account and Region."""
