@@ -6,6 +6,7 @@ an exception can never become PASS, and "could not read" is never reported as FA
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -105,3 +106,32 @@ def _evaluate(
         return Status.ERROR, str(error), "", ()
     except Exception as error:  # noqa: BLE001 - the one broad except: an unexpected shape is ERROR, never PASS
         return Status.ERROR, f"unexpected {type(error).__name__} while evaluating: {error}", "", ()
+
+
+def pending_ids(report: Report) -> list[str]:
+    """The checks still waiting for evidence."""
+    return [r.id for r in report.results if r.status is Status.PENDING]
+
+
+def wait_for_pending(
+    report: Report,
+    rerun: Callable[[Sequence[str]], Report],
+    wait_s: float,
+    poll_s: float = 30.0,
+    on_wait: Callable[[list[str], float], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Report:
+    """Re-run the PENDING checks every `poll_s` until none is pending or `wait_s` has passed.
+
+    `rerun` grades the named checks afresh (a new provider, so nothing memoised is reused); their results
+    replace the pending ones, and the rest of the report stays as it was.
+    """
+    deadline = clock() + wait_s
+    while (waiting := pending_ids(report)) and (left := deadline - clock()) > 0:
+        if on_wait:
+            on_wait(waiting, left)
+        sleep(min(poll_s, left))
+        fresh = {r.id: r for r in rerun(waiting).results}
+        report = dataclasses.replace(report, results=tuple(fresh.get(r.id, r) for r in report.results))
+    return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from labcheck.model import Report
 from labcheck.providers import open_provider
 from labcheck.providers.aws.session import AwsOptions
 from labcheck.report import FORMATS, print_console, render
-from labcheck.runner import run_lab
+from labcheck.runner import run_lab, wait_for_pending
 
 
 def provider_options(name: str, region: str | None, profile: str | None) -> Any:
@@ -49,6 +50,11 @@ def check_writable(path: Path) -> None:
         raise UsageError(f"cannot write {path}")
 
 
+def say_waiting(waiting: list[str], seconds_left: float) -> None:
+    """Progress while --wait polls: which checks are pending and how long is left."""
+    typer.echo(f"waiting for {', '.join(waiting)} ({seconds_left:.0f} s left)", err=True)
+
+
 def emit(report: Report, fmt: str, output: Path | None) -> None:
     """Show the report: the chosen format to stdout, or to --output with the console view on stdout."""
     if output is not None:
@@ -73,6 +79,9 @@ def verify(
     fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "console",
     output: Annotated[Path | None, typer.Option(help="Write the report to this file.")] = None,
     checks: Annotated[list[str] | None, typer.Option("--check", help="Run only this check (repeatable).")] = None,
+    wait: Annotated[
+        int, typer.Option(min=0, metavar="SECONDS", help="Re-check PENDING evidence until it appears or time runs out.")
+    ] = 0,
     debug: Annotated[bool, typer.Option(help="Show tracebacks for errors.")] = False,
 ) -> None:
     """Grade a lab deployment: exit 0 passed, 1 a required check failed or is pending, 2 not evaluated."""
@@ -83,11 +92,10 @@ def verify(
     lab_inputs = lab.resolve_inputs(inputs or ())
     if output is not None:
         check_writable(output)
-    report = run_lab(
-        lab,
-        lab_inputs,
-        lambda name: open_provider(name, provider_options(name, region, profile)),
-        only=checks or (),
-    )
+
+    def grade(only: Sequence[str]) -> Report:
+        return run_lab(lab, lab_inputs, lambda name: open_provider(name, provider_options(name, region, profile)), only)
+
+    report = wait_for_pending(grade(checks or ()), grade, wait, on_wait=say_waiting) if wait else grade(checks or ())
     emit(report, fmt, output)
     raise typer.Exit(report.exit_code)
