@@ -16,6 +16,7 @@ from labcheck.providers.aws.view import (
     READ_ACTIONS,
     BucketEncryption,
     Document,
+    FoundationModel,
     Function,
     InvocationLogging,
     KmsKey,
@@ -58,6 +59,7 @@ class FakeCore(FakeAccount):
     keys: dict[str, KmsKey] = field(default_factory=dict)  # by every reference that resolves to the key
     buckets: dict[str, BucketEncryption] = field(default_factory=dict)
     events: list[TrailEvent] = field(default_factory=list)
+    models: list[FoundationModel] = field(default_factory=list)
 
     def tagged_vpcs(self, key: str, value: str) -> list[Vpc]:
         """VPCs carrying the tag."""
@@ -145,6 +147,11 @@ class FakeCore(FakeAccount):
         """Bedrock CloudTrail events since a time."""
         self._read("bedrock_events")
         return [e for e in self.events if e.time >= since]
+
+    def on_demand_models(self) -> list[FoundationModel]:
+        """Models on demand in the Region."""
+        self._read("on_demand_models")
+        return list(self.models)
 
 
 @dataclass

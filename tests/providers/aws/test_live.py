@@ -413,6 +413,20 @@ class TestReferenceDeployment:
                 live.bedrock_events(SINCE)
                 stub.assert_no_pending_responses()
 
+        def models(live: LiveAws) -> None:
+            with Stubber(live.client("bedrock")) as stub:
+                summary = {
+                    "modelId": "m",
+                    "modelArn": "arn:aws:bedrock:eu-central-1::foundation-model/m",
+                    "providerName": "p",
+                    "modelLifecycle": {"status": "ACTIVE"},
+                }
+                stub.add_response(
+                    "list_foundation_models", {"modelSummaries": [summary]}, {"byInferenceType": "ON_DEMAND"}
+                )
+                assert live.on_demand_models()[0].lifecycle == "ACTIVE"
+                stub.assert_no_pending_responses()
+
         return {
             "tagged_vpcs": lambda live: live.tagged_vpcs(LAB_TAG, LAB_ID),
             "vpc_dns": lambda live: live.vpc_dns(ref.vpc_id),
@@ -431,6 +445,7 @@ class TestReferenceDeployment:
             "kms_key": lambda live: live.kms_key(ref.key_arn),
             "bucket_encryption": lambda live: live.bucket_encryption(ref.kms_bucket),
             "bedrock_events": events,
+            "on_demand_models": models,
         }
 
     def test_read_actions_are_the_calls_made(self, reference: Reference) -> None:
@@ -747,6 +762,7 @@ DENIED_READS: dict[str, tuple[Any, ...]] = {
     "kms_key": ("alias/any",),
     "bucket_encryption": ("labcheck-any-bucket",),
     "bedrock_events": (SINCE,),
+    "on_demand_models": (),
 }
 
 

@@ -14,6 +14,7 @@ from labcheck.providers.aws.reader import AwsReader, policy_document, tags_from_
 from labcheck.providers.aws.view import (
     BucketEncryption,
     Document,
+    FoundationModel,
     Function,
     IngressRule,
     InvocationLogging,
@@ -207,6 +208,14 @@ class CoreReads(AwsReader):
         attributes = [{"AttributeKey": "EventSource", "AttributeValue": "bedrock.amazonaws.com"}]
         found = self._pages("cloudtrail", "lookup_events", "Events", LookupAttributes=attributes, StartTime=since)
         return [_trail_event(e) for e in found]
+
+    def on_demand_models(self) -> list[FoundationModel]:
+        """Foundation models invocable on demand in the Region."""
+        found = self._call("bedrock", "list_foundation_models", byInferenceType="ON_DEMAND")
+        return [
+            FoundationModel(m["modelId"], (m.get("modelLifecycle") or {}).get("status", "ACTIVE"))
+            for m in found.get("modelSummaries", [])
+        ]
 
 
 def _vpc_filter(vpc_id: str) -> list[dict[str, Any]]:

@@ -188,6 +188,14 @@ class TrailEvent:
     session_issuer_arn: str | None
 
 
+@dataclass(frozen=True)
+class FoundationModel:
+    """A foundation model Bedrock offers on demand in the Region."""
+
+    id: str
+    lifecycle: str  # ACTIVE | LEGACY
+
+
 class AwsView(Protocol):
     """What AWS checks may ask about a learner's account. Every method is read-only and memoised."""
 
@@ -254,6 +262,9 @@ class AwsView(Protocol):
     def bedrock_events(self, since: dt.datetime) -> list[TrailEvent]:
         """CloudTrail events from bedrock.amazonaws.com since a time."""
 
+    def on_demand_models(self) -> list[FoundationModel]:
+        """Foundation models invocable on demand in the Region (for `labcheck doctor`)."""
+
 
 READ_ACTIONS: dict[str, tuple[str, ...]] = {
     "tagged_vpcs": ("ec2:DescribeVpcs",),
@@ -279,6 +290,7 @@ READ_ACTIONS: dict[str, tuple[str, ...]] = {
     "kms_key": ("kms:DescribeKey", "kms:GetKeyRotationStatus"),
     "bucket_encryption": ("s3:GetEncryptionConfiguration",),
     "bedrock_events": ("cloudtrail:LookupEvents",),
+    "on_demand_models": ("bedrock:ListFoundationModels",),
 }
 """The IAM actions behind each `AwsView` read: what a check that calls it must declare.
 
