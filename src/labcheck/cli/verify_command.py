@@ -17,14 +17,19 @@ from labcheck.errors import UsageError
 from labcheck.model import Report
 from labcheck.providers import open_provider
 from labcheck.providers.aws.session import AwsOptions
+from labcheck.providers.azure.session import AzureOptions
 from labcheck.report import FORMATS, print_console, render
 from labcheck.runner import run_lab, wait_for_pending
 
 
-def provider_options(name: str, region: str | None, profile: str | None) -> Any:
+def provider_options(
+    name: str, region: str | None, profile: str | None, subscription: str | None, tenant: str | None
+) -> Any:
     """The options a provider opens with, from the command line."""
     if name == "aws":
         return AwsOptions(region=region, profile=profile)
+    if name == "azure":
+        return AzureOptions(subscription_id=subscription, tenant_id=tenant)
     raise UsageError(f"labcheck has no {name} provider yet")
 
 
@@ -72,6 +77,10 @@ def verify(
     lab_id: Annotated[str, typer.Argument(metavar="LAB", help="Lab id (see: labcheck list).")],
     region: Annotated[str | None, typer.Option(help="Cloud Region (default: from your AWS configuration).")] = None,
     profile: Annotated[str | None, typer.Option(help="AWS named profile.")] = None,
+    subscription: Annotated[
+        str | None, typer.Option(help="Azure subscription id (default: AZURE_SUBSCRIPTION_ID).")
+    ] = None,
+    tenant: Annotated[str | None, typer.Option(help="Azure tenant id (default: AZURE_TENANT_ID).")] = None,
     inputs: Annotated[
         list[str] | None,
         typer.Option("--input", help="Lab input key=value (repeatable; lists comma-separated)."),
@@ -94,7 +103,12 @@ def verify(
         check_writable(output)
 
     def grade(only: Sequence[str]) -> Report:
-        return run_lab(lab, lab_inputs, lambda name: open_provider(name, provider_options(name, region, profile)), only)
+        return run_lab(
+            lab,
+            lab_inputs,
+            lambda name: open_provider(name, provider_options(name, region, profile, subscription, tenant)),
+            only,
+        )
 
     report = wait_for_pending(grade(checks or ()), grade, wait, on_wait=say_waiting) if wait else grade(checks or ())
     emit(report, fmt, output)
