@@ -93,6 +93,10 @@ class Lab:
             if not sep or not name.strip():
                 raise UsageError(f"--input takes key=value, not {assignment!r}")
             resolved[name.strip()] = self._input(name.strip()).parse(text)
+        missing = [name for name, spec in self.inputs.items() if spec.required and not resolved.get(name)]
+        if missing:
+            needed = " ".join(f"--input {name}=..." for name in missing)
+            raise UsageError(f"lab {self.id} needs {needed}")
         return LabInputs(self.id, resolved)
 
     def _input(self, name: str) -> InputSpec:
@@ -169,6 +173,7 @@ def _input_spec(name: str, body: Mapping[str, Any]) -> InputSpec:
         default=body["default"],
         help=body.get("help", ""),
         choices=tuple(body.get("choices") or ()),
+        required=bool(body.get("required", False)),
     )
 
 

@@ -160,6 +160,7 @@ class InputSpec:
     default: Any
     help: str = ""
     choices: tuple[str, ...] = ()
+    required: bool = False  # the learner must supply it (for example an Azure resource group)
 
     def parse(self, text: str) -> Any:
         """Turn command-line or roster text into a value of this input's type."""
