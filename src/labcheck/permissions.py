@@ -15,6 +15,9 @@ POLICY_SID = "LabcheckReadOnly"
 GRADER_ROLE = "labcheck-grader"
 
 
+AZURE_ROLE_NAME = "labcheck reader"
+
+
 def actions(labs: Iterable[Lab]) -> list[str]:
     """Every action the labs' checks declare, sorted and unique."""
     return sorted({action for lab in labs for each in lab.checks for action in each.spec.permissions})
@@ -94,5 +97,44 @@ def terraform_grader_role(labs: list[Lab]) -> str:
         "}\n\n"
         'output "grader_role_arn" {\n'
         "  value = aws_iam_role.labcheck_grader.arn\n"
+        "}\n"
+    )
+
+
+def azure_role_definition(labs: list[Lab]) -> dict[str, object]:
+    """An Azure custom role with exactly the read actions the labs' checks declare."""
+    return {
+        "Name": AZURE_ROLE_NAME,
+        "IsCustom": True,
+        "Description": f"Read-only access for labcheck to grade: {', '.join(lab.id for lab in labs)}",
+        "Actions": actions(labs),
+        "NotActions": [],
+        "DataActions": [],
+        "NotDataActions": [],
+        "AssignableScopes": ["/subscriptions/<subscription-id>"],
+    }
+
+
+def azure_role_json(labs: list[Lab]) -> str:
+    """The role definition as JSON text (for `az role definition create --role-definition @file`)."""
+    return json.dumps(azure_role_definition(labs), indent=2) + "\n"
+
+
+def terraform_azure_role(labs: list[Lab]) -> str:
+    """The custom role as Terraform, assignable to a learner's resource group."""
+    return (
+        f"# Read-only permissions labcheck needs to grade: {', '.join(lab.id for lab in labs)}\n"
+        'variable "resource_group_id" {\n'
+        '  description = "The resource group labcheck grades (assign the role there)"\n'
+        "  type        = string\n"
+        "}\n\n"
+        'resource "azurerm_role_definition" "labcheck_reader" {\n'
+        f'  name        = "{AZURE_ROLE_NAME}"\n'
+        "  scope       = var.resource_group_id\n"
+        '  description = "Read-only access for labcheck graders"\n'
+        "  permissions {\n"
+        f"    actions = {_hcl_list(actions(labs), '    ')}\n"
+        "  }\n"
+        "  assignable_scopes = [var.resource_group_id]\n"
         "}\n"
     )

@@ -5,7 +5,7 @@ import json
 import hcl2
 import pytest
 
-from labcheck.catalog import get_lab
+from labcheck.catalog import all_labs, get_lab
 from labcheck.cli import main
 
 LAB = "aws-bedrock-privatelink"
@@ -51,7 +51,8 @@ def test_terraform_forms_parse_and_carry_the_same_actions(capsys, tmp_path):
     ("argv", "fragment"),
     [
         (["permissions", "nope"], "unknown lab"),
-        (["permissions", LAB, "--cloud", "azure"], "AWS policies only"),
+        (["permissions", LAB, "--cloud", "azure"], "not azure labs: aws-bedrock-privatelink"),
+        (["permissions", LAB, "--cloud", "gcp"], "--cloud takes aws or azure"),
         (["permissions", LAB, "--format", "yaml"], "--format takes json or terraform"),
     ],
 )
@@ -59,3 +60,23 @@ def test_bad_input_is_exit_2(capsys, argv, fragment):
     code, _, err = run(capsys, *argv)
     assert code == 2
     assert fragment in err
+
+
+AZURE_LABS = [lab.id for lab in all_labs().values() if lab.cloud == "azure"]
+
+
+@pytest.mark.skipif(not AZURE_LABS, reason="no Azure lab in this checkout")
+def test_azure_role_definition_holds_exactly_the_declared_read_actions(capsys, tmp_path):
+    expected = {action for lab_id in AZURE_LABS for each in get_lab(lab_id).checks for action in each.spec.permissions}
+    code, out, _ = run(capsys, "permissions", *AZURE_LABS)
+    assert code == 0
+    role = json.loads(out)
+    assert set(role["Actions"]) == expected
+    assert all(action.endswith("/read") for action in role["Actions"])
+    assert role["DataActions"] == [] and role["NotActions"] == []
+    code, out, _ = run(capsys, "permissions", *AZURE_LABS, "--format", "terraform")
+    assert code == 0
+    (tmp_path / "main.tf").write_text(out)
+    with (tmp_path / "main.tf").open() as handle:
+        parsed = hcl2.load(handle)
+    assert parsed["resource"]
