@@ -73,7 +73,8 @@ def test_azure_role_definition_holds_exactly_the_declared_read_actions(capsys, t
     role = json.loads(out)
     assert set(role["Actions"]) == expected
     assert all(action.endswith("/read") for action in role["Actions"])
-    assert role["DataActions"] == [] and role["NotActions"] == []
+    assert role["DataActions"] == []
+    assert role["NotActions"] == []
     code, out, _ = run(capsys, "permissions", *AZURE_LABS, "--format", "terraform")
     assert code == 0
     (tmp_path / "main.tf").write_text(out)
