@@ -81,6 +81,7 @@ class CheckSpec:
     hint: str
     function: CheckFunction
     providers: tuple[str, ...]
+    takes_lab: bool = False  # whether the function has a `lab` parameter for the lab inputs
 
     @property
     def why(self) -> str:
@@ -111,6 +112,7 @@ def check(
             hint=hint,
             function=function,
             providers=tuple(n for n in names if n in PROVIDER_PARAMETERS),
+            takes_lab="lab" in names,
         )
         setattr(function, CHECK_ATTRIBUTE, spec)
         return function

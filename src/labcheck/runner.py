@@ -71,7 +71,7 @@ def run_lab(
 def run_check(each: Check, providers: Mapping[str, Any], inputs: LabInputs, known_ids: set[str]) -> Result:
     """Run one check and map its verdict or exception to a Result."""
     arguments = {name: providers[name] for name in each.spec.providers}
-    if "lab" in each.spec.function.__code__.co_varnames[: each.spec.function.__code__.co_argcount]:
+    if each.spec.takes_lab:
         arguments["lab"] = inputs
     clock = time.perf_counter()
     status, message, hint, resources = _evaluate(each, arguments, known_ids)
