@@ -101,3 +101,23 @@ def test_help_and_list_import_no_cloud_sdk_and_no_rich():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "LOADED:\n" in done.stdout
+
+
+def test_progress_shows_on_a_terminal_only(monkeypatch):
+    import io
+
+    from labcheck.cli.verify_command import progress_line
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert progress_line(2) is None
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    show = progress_line(2)
+    show(type("R", (), {"id": "vpc-dns-enabled"})())
+    show(type("R", (), {"id": "endpoint-private-dns"})())
+    assert "checked 1/2: vpc-dns-enabled" in terminal.getvalue()
+    assert terminal.getvalue().endswith("checked 2/2: endpoint-private-dns\n")

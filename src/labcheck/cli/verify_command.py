@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +14,7 @@ import typer
 from labcheck.catalog import get_lab
 from labcheck.cli import app
 from labcheck.errors import UsageError
-from labcheck.model import Report
+from labcheck.model import Report, Result
 from labcheck.providers import open_provider
 from labcheck.providers.aws.session import AwsOptions
 from labcheck.providers.azure.session import AzureOptions
@@ -53,6 +53,21 @@ def check_writable(path: Path) -> None:
         or (path.exists() and not os.access(path, os.W_OK))
     ):
         raise UsageError(f"cannot write {path}")
+
+
+def progress_line(total: int) -> Callable[[Result], None] | None:
+    """On a terminal, a one-line counter on stderr while the checks run (none when output is piped)."""
+    if not sys.stderr.isatty():
+        return None
+    done = [0]
+
+    def show(result: Result) -> None:
+        done[0] += 1
+        end = "\n" if done[0] == total else ""
+        sys.stderr.write(f"\r\033[Kchecked {done[0]}/{total}: {result.id}{end}")
+        sys.stderr.flush()
+
+    return show
 
 
 def say_waiting(waiting: list[str], seconds_left: float) -> None:
@@ -102,13 +117,11 @@ def verify(
     if output is not None:
         check_writable(output)
 
+    def opener(name: str) -> Any:
+        return open_provider(name, provider_options(name, region, profile, subscription, tenant))
+
     def grade(only: Sequence[str]) -> Report:
-        return run_lab(
-            lab,
-            lab_inputs,
-            lambda name: open_provider(name, provider_options(name, region, profile, subscription, tenant)),
-            only,
-        )
+        return run_lab(lab, lab_inputs, opener, only, progress_line(len(only) or len(lab.checks)))
 
     report = wait_for_pending(grade(checks or ()), grade, wait, on_wait=say_waiting) if wait else grade(checks or ())
     emit(report, fmt, output)
