@@ -47,25 +47,24 @@ class DiscoveryError(LabcheckError):
 class AnchorNotFoundError(DiscoveryError):
     """No resource of a kind carries the lab tag."""
 
-    def __init__(self, kind: str, lab_id: str) -> None:
+    def __init__(self, kind: str, lab_id: str, hint: str = "") -> None:
         super().__init__(f"no {kind} tagged labcheck-lab={lab_id}")
         self.kind = kind
         self.lab_id = lab_id
-        self.hint = (
+        self.hint = hint or (
             f"No resource tagged labcheck-lab={lab_id}: add it to the provider's default_tags "
             f'(default_tags {{ tags = {{ "labcheck-lab" = "{lab_id}" }} }}) and apply again.'
         )
 
 
 class AmbiguousAnchorError(DiscoveryError):
-    """Several resources of a kind carry the lab tag."""
+    """Several resources of a kind could be the lab's."""
 
-    def __init__(self, kind: str, lab_id: str, candidates: list[str]) -> None:
+    def __init__(self, kind: str, lab_id: str, candidates: list[str], remedy: str = "", qualifier: str = "") -> None:
         names = ", ".join(sorted(candidates))
-        super().__init__(
-            f"ambiguous: {len(candidates)} {kind}s tagged labcheck-lab={lab_id} ({names}); "
-            "tag one with labcheck-learner and pass --input learner_id=..., or remove the others"
-        )
+        qualifier = qualifier or f"tagged labcheck-lab={lab_id}"
+        remedy = remedy or "tag one with labcheck-learner and pass --input learner_id=..., or remove the others"
+        super().__init__(f"ambiguous: {len(candidates)} {kind}s {qualifier} ({names}); {remedy}")
         self.candidates = candidates
 
 

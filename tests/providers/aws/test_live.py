@@ -1105,3 +1105,8 @@ def test_sso_profile_without_a_token(bare_environment: Path, monkeypatch: pytest
 def test_client_config_bounds_attempts(account: ClientFactory) -> None:
     assert client_config(1).retries == {"mode": "standard", "total_max_attempts": 1}
     assert open_live().client("ec2").meta.config.retries["total_max_attempts"] == 1
+
+
+def test_iam_action_tells_services_that_share_a_signing_name_apart() -> None:
+    assert iam_action("s3", "GetPublicAccessBlock", "s3") == "s3:GetBucketPublicAccessBlock"
+    assert iam_action("s3", "GetPublicAccessBlock", "s3control") == "s3:GetAccountPublicAccessBlock"

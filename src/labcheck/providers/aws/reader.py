@@ -69,8 +69,14 @@ _THROTTLE_CODES = {
 }
 
 
-def iam_action(signing_name: str, operation: str) -> str:
+# Keyed by service name where two services share a signing name (s3control signs as s3).
+_SERVICE_ACTION_EXCEPTIONS = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
+
+
+def iam_action(signing_name: str, operation: str, service_name: str = "") -> str:
     """The IAM action that authorises an API operation."""
+    if found := _SERVICE_ACTION_EXCEPTIONS.get((service_name, operation)):
+        return found
     prefix = _IAM_PREFIXES.get(signing_name, signing_name)
     return _ACTION_EXCEPTIONS.get((signing_name, operation), f"{prefix}:{operation}")
 
@@ -203,7 +209,8 @@ class AwsReader:
 
         client = self.client(service)
         op_name = client.meta.method_to_api_mapping.get(operation, operation)
-        action = iam_action(client.meta.service_model.signing_name, op_name)
+        model = client.meta.service_model
+        action = iam_action(model.signing_name, op_name, model.service_name)
         try:
             yield
         except ClientError as error:

@@ -24,11 +24,16 @@ def pick_root(
     tags: Callable[[T], Mapping[str, str] | None],
 ) -> T:
     """The lab's root resource among the candidates of its type."""
+    kind = role.replace("_", " ")
+    hint = (
+        f'Tag the {kind} with tags = {{ "labcheck-lab" = "{lab.lab_id}" }} (azurerm has no provider-wide '
+        f"default tags), or name it with --input {role}=<name>."
+    )
     wanted = str(lab.values.get(role) or "")
     if wanted:
         named = [c for c in candidates if name(c).lower() == wanted.lower()]
         if not named:
-            raise AnchorNotFoundError(f"{role} named {wanted}", lab.lab_id)
+            raise AnchorNotFoundError(f"{role} named {wanted}", lab.lab_id, hint)
         return named[0]
     if len(candidates) == 1:
         return candidates[0]
@@ -36,5 +41,7 @@ def pick_root(
     if len(tagged) == 1:
         return tagged[0]
     if not candidates:
-        raise AnchorNotFoundError(role.replace("_", " "), lab.lab_id)
-    raise AmbiguousAnchorError(role.replace("_", " "), lab.lab_id, [name(c) for c in tagged or candidates])
+        raise AnchorNotFoundError(kind, lab.lab_id, hint)
+    qualifier = f"tagged labcheck-lab={lab.lab_id}" if tagged else f"and none tagged labcheck-lab={lab.lab_id}"
+    remedy = f"pass --input {role}=<name> to choose"
+    raise AmbiguousAnchorError(kind, lab.lab_id, [name(c) for c in tagged or candidates], remedy, qualifier)

@@ -16,6 +16,7 @@ from labcheck.providers.azure.view import (
     ZoneConfig,
     id_part,
     resource_name,
+    text,
 )
 
 NETWORK = "azure.mgmt.network:NetworkManagementClient"
@@ -32,7 +33,7 @@ def _connection(raw: Any) -> LinkConnection:
     state = raw.private_link_service_connection_state
     return LinkConnection(
         target_id=raw.private_link_service_id or "",
-        status=(state.status if state else "") or "",
+        status=text(state.status) if state else "",
         group_ids=tuple(raw.group_ids or ()),
     )
 
@@ -57,7 +58,7 @@ class CoreReads(AzureReader):
         ]
         return PrivateEndpoint(
             id=found.id,
-            provisioning_state=found.provisioning_state or "",
+            provisioning_state=text(found.provisioning_state),
             subnet_id=found.subnet.id if found.subnet else "",
             connections=tuple(_connection(c) for c in links),
             network_interface_ids=tuple(n.id for n in found.network_interfaces or [] if n.id),
@@ -105,7 +106,7 @@ class CoreReads(AzureReader):
             missing_ok=True,
         )
         return [
-            VnetLink(link.virtual_network.id if link.virtual_network else "", link.virtual_network_link_state or "")
+            VnetLink(link.virtual_network.id if link.virtual_network else "", text(link.virtual_network_link_state))
             for link in links or []
         ]
 

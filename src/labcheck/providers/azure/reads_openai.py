@@ -1,9 +1,185 @@
-"""Live reads of `OpenAIView` (view_openai.py) over the azure-mgmt SDKs, through reader.py."""
+"""Live reads of `OpenAIView` (view_openai.py) over azure-mgmt-cognitiveservices, through reader.py.
+
+Cognitive Services models are nested msrest models (`account.properties.x`), and its private-endpoint
+connection list is not paged: it returns a `PrivateEndpointConnectionListResult` whose `.value` holds them.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from labcheck.providers.azure.reader import AzureReader
+from labcheck.providers.azure.view import LinkConnection, id_part, resource_name
+from labcheck.providers.azure.view_openai import (
+    READ_ACTIONS,
+    CognitiveAccount,
+    ContentFilter,
+    ManagedIdentity,
+    ModelDeployment,
+    NetworkAcls,
+    RaiPolicy,
+)
+
+COGNITIVE = "azure.mgmt.cognitiveservices:CognitiveServicesManagementClient"
+
+
+def _group_and_name(resource_id: str) -> tuple[str, str]:
+    return id_part(resource_id, "resourceGroups"), resource_name(resource_id)
+
+
+def _text(value: Any) -> str | None:
+    """An SDK enum or string as plain text (msrest may hand back either)."""
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
+
+
+def _network_acls(raw: Any) -> NetworkAcls | None:
+    if raw is None:
+        return None
+    return NetworkAcls(
+        default_action=_text(raw.default_action) or "",
+        bypass=_text(raw.bypass),
+        ip_rules=tuple(rule.value for rule in raw.ip_rules or [] if rule.value),
+        virtual_network_rules=tuple(rule.id for rule in raw.virtual_network_rules or [] if rule.id),
+    )
+
+
+def _identity(raw: Any) -> ManagedIdentity | None:
+    if raw is None:
+        return None
+    return ManagedIdentity(
+        type=_text(raw.type) or "",
+        principal_id=raw.principal_id or None,
+        user_assigned_ids=tuple(raw.user_assigned_identities or {}),
+    )
+
+
+def _account(raw: Any) -> CognitiveAccount:
+    properties = raw.properties
+    return CognitiveAccount(
+        id=raw.id or "",
+        name=raw.name or "",
+        kind=raw.kind or "",
+        location=raw.location or "",
+        provisioning_state=_text(properties.provisioning_state if properties else None) or "",
+        sku=raw.sku.name if raw.sku else None,
+        tags=dict(raw.tags or {}),
+        custom_subdomain=properties.custom_sub_domain_name if properties else None,
+        endpoint=properties.endpoint if properties else None,
+        public_network_access=_text(properties.public_network_access) if properties else None,
+        network_acls=_network_acls(properties.network_acls) if properties else None,
+        disable_local_auth=properties.disable_local_auth if properties else None,
+        identity=_identity(raw.identity),
+        restrict_outbound_network_access=properties.restrict_outbound_network_access if properties else None,
+        allowed_fqdns=tuple(properties.allowed_fqdn_list or []) if properties else (),
+    )
+
+
+def _endpoint_connection(raw: Any) -> LinkConnection:
+    properties = raw.properties
+    state = properties.private_link_service_connection_state if properties else None
+    endpoint = properties.private_endpoint if properties else None
+    return LinkConnection(
+        target_id=(endpoint.id if endpoint else "") or "",
+        status=_text(state.status if state else None) or "",
+        group_ids=tuple(properties.group_ids or []) if properties else (),
+    )
+
+
+def _deployment(raw: Any) -> ModelDeployment:
+    properties = raw.properties
+    model = properties.model if properties else None
+    return ModelDeployment(
+        id=raw.id or "",
+        name=raw.name or "",
+        provisioning_state=_text(properties.provisioning_state if properties else None) or "",
+        model_name=(model.name if model else "") or "",
+        model_version=model.version if model else None,
+        model_format=model.format if model else None,
+        sku=raw.sku.name if raw.sku else None,
+        capacity=raw.sku.capacity if raw.sku else None,
+        capabilities=dict(properties.capabilities or {}) if properties else {},
+        rai_policy_name=properties.rai_policy_name if properties else None,
+        version_upgrade_option=_text(properties.version_upgrade_option) if properties else None,
+    )
+
+
+def _content_filter(raw: Any) -> ContentFilter:
+    return ContentFilter(
+        name=raw.name or "",
+        source=_text(raw.source) or "",
+        enabled=raw.enabled is True,
+        blocking=raw.blocking is True,
+        severity_threshold=_text(raw.severity_threshold),
+    )
+
+
+def _rai_policy(raw: Any) -> RaiPolicy:
+    properties = raw.properties
+    return RaiPolicy(
+        id=raw.id or "",
+        name=raw.name or "",
+        type=_text(properties.type if properties else None) or "",
+        mode=_text(properties.mode) if properties else None,
+        base_policy_name=properties.base_policy_name if properties else None,
+        content_filters=tuple(_content_filter(f) for f in (properties.content_filters or [] if properties else [])),
+    )
 
 
 class OpenAIReads(AzureReader):
-    """The reads of `OpenAIView`."""
+    """The reads of `OpenAIView` over azure-mgmt-cognitiveservices."""
+
+    def cognitive_accounts(self, resource_group: str) -> list[CognitiveAccount]:
+        """Every Cognitive Services account in a resource group, of any kind."""
+        found = self._read(
+            READ_ACTIONS["cognitive_accounts"][0],
+            ("accounts", self.subscription_id, resource_group),
+            lambda: list(self.client(COGNITIVE).accounts.list_by_resource_group(resource_group)),
+            missing_ok=True,  # a resource group that does not exist holds no account
+        )
+        return [_account(raw) for raw in found or []]
+
+    def cognitive_account(self, resource_group: str, name: str) -> CognitiveAccount | None:
+        """One account by resource group and name (None: it does not exist)."""
+        found = self._read(
+            READ_ACTIONS["cognitive_account"][0],
+            ("account", self.subscription_id, resource_group, name),
+            lambda: self.client(COGNITIVE).accounts.get(resource_group, name),
+            missing_ok=True,
+        )
+        return None if found is None else _account(found)
+
+    def account_endpoint_connections(self, account_id: str) -> list[LinkConnection]:
+        """The account's private-endpoint connections; `target_id` is each connection's private endpoint id."""
+        group, name = _group_and_name(account_id)
+        found = self._read(
+            READ_ACTIONS["account_endpoint_connections"][0],
+            ("account-endpoint-connections", account_id),
+            # Not paged: a PrivateEndpointConnectionListResult, whose `.value` holds the connections.
+            lambda: self.client(COGNITIVE).private_endpoint_connections.list(group, name).value,
+            missing_ok=True,
+        )
+        return [_endpoint_connection(raw) for raw in found or []]
+
+    def model_deployments(self, account_id: str) -> list[ModelDeployment]:
+        """The model deployments of an account."""
+        group, name = _group_and_name(account_id)
+        found = self._read(
+            READ_ACTIONS["model_deployments"][0],
+            ("deployments", account_id),
+            lambda: list(self.client(COGNITIVE).deployments.list(group, name)),
+            missing_ok=True,
+        )
+        return [_deployment(raw) for raw in found or []]
+
+    def rai_policy(self, account_id: str, name: str) -> RaiPolicy | None:
+        """A RAI policy of an account by name (None: it does not exist)."""
+        group, account = _group_and_name(account_id)
+        found = self._read(
+            READ_ACTIONS["rai_policy"][0],
+            ("rai-policy", account_id, name),
+            lambda: self.client(COGNITIVE).rai_policies.get(group, account, name),
+            missing_ok=True,
+        )
+        return None if found is None else _rai_policy(found)

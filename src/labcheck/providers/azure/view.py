@@ -11,14 +11,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
+def text(value: object) -> str:
+    """An SDK enum member or string as its plain ARM text ("Succeeded", not "ProvisioningState.SUCCEEDED")."""
+    return str(getattr(value, "value", value) or "")
+
+
 def same_id(left: str | None, right: str | None) -> bool:
     """Whether two ARM resource ids name the same resource (case-insensitive, no trailing slash)."""
     return bool(left and right) and str(left).lower().rstrip("/") == str(right).lower().rstrip("/")
 
 
-def same_word(value: str | None, expected: str) -> bool:
+def same_word(value: object, expected: str) -> bool:
     """Case-insensitive enum comparison ("Disabled" and "disabled" are the same ARM value)."""
-    return (value or "").lower() == expected.lower()
+    return text(value).lower() == expected.lower()
 
 
 def location_key(location: str | None) -> str:
