@@ -14,12 +14,11 @@ from typing import Any
 
 from labcheck.catalog import Lab
 from labcheck.errors import (
-    AmbiguousAnchorError,
     AnchorNotFoundError,
     BlockedError,
+    LabcheckError,
     PermissionDeniedError,
-    ProviderError,
-    ReadOnlyViolationError,
+    UsageError,
 )
 from labcheck.model import Check, LabInputs, Report, Result, Status, Verdict
 
@@ -88,24 +87,30 @@ def run_check(each: Check, providers: Mapping[str, Any], inputs: LabInputs, know
 def _evaluate(
     each: Check, arguments: Mapping[str, Any], known_ids: set[str]
 ) -> tuple[Status, str, str, tuple[str, ...]]:
-    hint = each.spec.hint
     try:
         verdict = each.spec.function(**arguments)
-        if not isinstance(verdict, Verdict):
-            return Status.ERROR, f"check returned {type(verdict).__name__}, not a Verdict", "", ()
-        return verdict.status, verdict.message, hint, verdict.resources
-    except BlockedError as error:
-        if error.prerequisite not in known_ids:
-            return Status.ERROR, f"labcheck bug: unknown prerequisite {error.prerequisite}", "", ()
-        return Status.FAIL, str(error), hint, ()
-    except AnchorNotFoundError as error:
-        return Status.FAIL, str(error), error.hint, ()
-    except PermissionDeniedError as error:
-        return Status.ERROR, str(error), f"Allow {error.action} for the identity labcheck runs as.", ()
-    except (AmbiguousAnchorError, ProviderError, ReadOnlyViolationError) as error:
-        return Status.ERROR, str(error), "", ()
+    except UsageError:  # e.g. credentials that expired mid-run: no check can succeed, so the run stops
+        raise
+    except LabcheckError as error:
+        return _from_error(error, each, known_ids)
     except Exception as error:  # noqa: BLE001 - the one broad except: an unexpected shape is ERROR, never PASS
         return Status.ERROR, f"unexpected {type(error).__name__} while evaluating: {error}", "", ()
+    if not isinstance(verdict, Verdict):
+        return Status.ERROR, f"check returned {type(verdict).__name__}, not a Verdict", "", ()
+    return verdict.status, verdict.message, each.spec.hint, verdict.resources
+
+
+def _from_error(error: LabcheckError, each: Check, known_ids: set[str]) -> tuple[Status, str, str, tuple[str, ...]]:
+    """What labcheck's own errors mean for a check: blocked and untagged are FAIL, the rest ERROR."""
+    if isinstance(error, BlockedError):
+        if error.prerequisite not in known_ids:
+            return Status.ERROR, f"labcheck bug: unknown prerequisite {error.prerequisite}", "", ()
+        return Status.FAIL, str(error), each.spec.hint, ()
+    if isinstance(error, AnchorNotFoundError):
+        return Status.FAIL, str(error), error.hint, ()
+    if isinstance(error, PermissionDeniedError):
+        return Status.ERROR, str(error), f"Allow {error.action} for the identity labcheck runs as.", ()
+    return Status.ERROR, str(error), "", ()  # ambiguous anchors, unreadable APIs, refused writes
 
 
 def pending_ids(report: Report) -> list[str]:

@@ -16,20 +16,25 @@ from labcheck.cli import app
 from labcheck.errors import UsageError
 from labcheck.model import Report, Result
 from labcheck.providers import open_provider
-from labcheck.providers.aws.session import AwsOptions
+from labcheck.providers.aws.session import DEFAULT_MAX_ATTEMPTS, AwsOptions
 from labcheck.providers.azure.session import AzureOptions
 from labcheck.report import FORMATS, print_console, render
 from labcheck.runner import run_lab, wait_for_pending
 
 
 def provider_options(
-    name: str, region: str | None, profile: str | None, subscription: str | None, tenant: str | None
+    name: str,
+    region: str | None,
+    profile: str | None,
+    subscription: str | None,
+    tenant: str | None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> Any:
     """The options a provider opens with, from the command line."""
     if name == "aws":
-        return AwsOptions(region=region, profile=profile)
+        return AwsOptions(region=region, profile=profile, max_attempts=max_attempts)
     if name == "azure":
-        return AzureOptions(subscription_id=subscription, tenant_id=tenant)
+        return AzureOptions(subscription_id=subscription, tenant_id=tenant, max_attempts=max_attempts)
     raise UsageError(f"labcheck has no {name} provider yet")
 
 
@@ -46,13 +51,15 @@ def write_atomically(path: Path, text: str) -> None:
 
 def check_writable(path: Path) -> None:
     """Refuse an --output that cannot be written before grading, not after."""
-    folder = path.parent if str(path.parent) else Path()
-    if (
-        path.is_dir()
-        or (folder.exists() and not os.access(folder, os.W_OK))
-        or (path.exists() and not os.access(path, os.W_OK))
-    ):
-        raise UsageError(f"cannot write {path}")
+    ancestor = path.parent.resolve()
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UsageError(f"cannot write {path}: {ancestor} is not a directory")
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write {path}: not writable")
 
 
 def progress_line(total: int) -> Callable[[Result], None] | None:
@@ -106,6 +113,10 @@ def verify(
     wait: Annotated[
         int, typer.Option(min=0, metavar="SECONDS", help="Re-check PENDING evidence until it appears or time runs out.")
     ] = 0,
+    max_attempts: Annotated[
+        int,
+        typer.Option(min=1, max=10, help="Total attempts per API request (raise it for heavily throttled accounts)."),
+    ] = DEFAULT_MAX_ATTEMPTS,
     debug: Annotated[bool, typer.Option(help="Show tracebacks for errors.")] = False,
 ) -> None:
     """Grade a lab deployment: exit 0 passed, 1 a required check failed or is pending, 2 not evaluated."""
@@ -118,7 +129,7 @@ def verify(
         check_writable(output)
 
     def opener(name: str) -> Any:
-        return open_provider(name, provider_options(name, region, profile, subscription, tenant))
+        return open_provider(name, provider_options(name, region, profile, subscription, tenant, max_attempts))
 
     def grade(only: Sequence[str]) -> Report:
         return run_lab(lab, lab_inputs, opener, only, progress_line(len(only) or len(lab.checks)))

@@ -45,16 +45,17 @@ _ACTION_EXCEPTIONS = {
 }
 # Signing names that differ from the service's IAM prefix (bedrock-agent signs as bedrock, aoss as aoss: both match).
 _IAM_PREFIXES = {"monitoring": "cloudwatch", "tagging": "tag"}
-_DENIED_CODES = {
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "AuthorizationError",
-    "AuthFailure",
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
+_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+# The credentials themselves were refused (expired, unknown, mis-signed): no permission would help, so the
+# whole run stops with one line instead of every check reporting a misleading "access denied".
+_CREDENTIAL_CODES = {
     "ExpiredToken",
     "ExpiredTokenException",
+    "RequestExpired",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "AuthFailure",
+    "SignatureDoesNotMatch",
 }
 _THROTTLE_CODES = {
     "Throttling",
@@ -71,6 +72,10 @@ _THROTTLE_CODES = {
 
 # Keyed by service name where two services share a signing name (s3control signs as s3).
 _SERVICE_ACTION_EXCEPTIONS = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
+
+
+SINGLE_REGION_SERVICES = {"budgets": "us-east-1", "ce": "us-east-1"}
+"""Services whose API answers in one Region only, whatever the lab Region."""
 
 
 def iam_action(signing_name: str, operation: str, service_name: str = "") -> str:
@@ -160,16 +165,19 @@ class AwsReader:
     # --- plumbing -----------------------------------------------------------------------------
 
     def client(self, service: str) -> Any:
-        """The read-only client of a service (one per service per run)."""
-        if service not in self._clients:
+        """The read-only client of a service, in the lab Region unless named "<service>@<region>"."""
+        name, _, region = service.partition("@")
+        region = region or SINGLE_REGION_SERVICES.get(name, self._region)
+        key = name if region == self._region else f"{name}@{region}"
+        if key not in self._clients:
             client = self._session.client(  # type: ignore[call-overload]
-                service, config=self._config, region_name=self._region, **self._keys
+                name, config=self._config, region_name=region, **self._keys
             )
             # First among the most specific handlers: botocore runs "before-call.*.*" handlers (a Stubber's
             # canned answer, for one) ahead of plain "before-call" ones, and stops at the first answer.
             client.meta.events.register_first("before-call.*.*", _refuse_writes)
-            self._clients[service] = client
-        return self._clients[service]
+            self._clients[key] = client
+        return self._clients[key]
 
     def _call(self, service: str, operation: str, **params: Any) -> Any:
         return self._memoised(service, operation, params, lambda c: getattr(c, operation)(**params))
@@ -214,6 +222,9 @@ class AwsReader:
         try:
             yield
         except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code in _CREDENTIAL_CODES:
+                raise CredentialsError(f"AWS refused the credentials ({code}): they may have expired") from None
             raise _translate(error, action) from None
         except NoCredentialsError:
             raise CredentialsError("no AWS credentials found") from None
