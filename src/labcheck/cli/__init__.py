@@ -7,6 +7,7 @@ missing credentials, ends as one line on stderr and exit 2 (a traceback only wit
 from __future__ import annotations
 
 import sys
+import traceback
 
 import typer
 
@@ -28,11 +29,20 @@ app = typer.Typer(
 from labcheck.cli import (  # noqa: E402  (registers the commands)
     catalog_commands,
     demo_command,
+    doctor_command,
     permissions_command,
     verify_command,
 )
 
-__all__ = ["app", "catalog_commands", "demo_command", "main", "permissions_command", "verify_command"]
+__all__ = [
+    "app",
+    "catalog_commands",
+    "demo_command",
+    "doctor_command",
+    "main",
+    "permissions_command",
+    "verify_command",
+]
 
 
 def fail(message: str) -> None:
@@ -55,6 +65,6 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(130) from None
     except UsageError as error:
         if "--debug" in args:
-            raise
+            traceback.print_exc()
         fail(str(error))
     raise SystemExit(code if isinstance(code, int) else 0)
