@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # The lab and check ids are a stable contract with learners' reports and instructors' gradebooks.
 CONTRACT = json.loads((ROOT / "tests" / "data" / "contract_ids.json").read_text())
 # AWS IAM read actions, or Azure RBAC actions that end in /read (all within the built-in Reader role).
-READ_ONLY = re.compile(r"^([a-z0-9-]+:(Describe|Get|List|Lookup|BatchGet|View)[A-Za-z]*|Microsoft\.[A-Za-z]+(/[A-Za-z]+)+/read)$")
+AWS_READ = r"[a-z0-9-]+:(Describe|Get|List|Lookup|BatchGet|View)[A-Za-z]*"
+AZURE_READ = r"Microsoft\.[A-Za-z]+(/[A-Za-z]+)+/read"
+READ_ONLY = re.compile(f"^({AWS_READ}|{AZURE_READ})$")
 SDK_MODULES = ("boto3", "botocore", "moto", "azure", "google.cloud", "google.api_core", "databricks.sdk")
 
 LABS = all_labs()

@@ -30,6 +30,7 @@ from labcheck.cli import (  # noqa: E402  (registers the commands)
     catalog_commands,
     demo_command,
     doctor_command,
+    grade_command,
     permissions_command,
     verify_command,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "catalog_commands",
     "demo_command",
     "doctor_command",
+    "grade_command",
     "main",
     "permissions_command",
     "verify_command",

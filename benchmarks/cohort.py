@@ -1,0 +1,370 @@
+"""Cohort grading at scale against one moto server: learners/s, API calls/s against the server's own
+saturation rate, and peak RSS. Prints; never asserts.
+
+Run: .venv/bin/python benchmarks/cohort.py [--learners 1000] [--concurrency 16] [--latency-ms 50]
+
+* The moto server runs as its own process (`python -m moto.server`, 127.0.0.1), so its CPU and memory
+  are not this process's. It shares the machine's cores with this process, as it would with a CI runner.
+* N learner accounts are seeded by a child process (so its clients do not count towards this process's
+  peak RSS): each the reference architecture, or, for every third learner, one of the lab's breakages.
+* Grading goes through the same code as `labcheck grade`: the roster is a CSV read by `load_roster`,
+  accounts are opened by `grade_command.open_accounts` (fake instructor keys, AWS_ENDPOINT_URL), then
+  `preflight`, `grade_cohort` (results.jsonl, fsync per learner) and `write_gradebook`.
+* API calls are HTTP attempts counted by a `before-send` hook on the instructor's session (retries of
+  the two APIs moto 5.2.5 answers with HTTP 500 included).
+* Saturation: after grading, the same number of threads call the server in a closed loop with plain
+  boto3 clients, with the grading run's mix of services, for --saturation-s seconds.
+* --latency-ms puts a delaying proxy (a child process on 127.0.0.1) between labcheck and the server: each
+  request waits that long before it is forwarded. Saturation is always measured against the server itself.
+* Peak RSS: this process's ru_maxrss (getrusage), read right after the gradebook files are written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import http.client
+import itertools
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+LAB = "aws-bedrock-privatelink"
+REGION = "eu-central-1"
+ROLE = "labcheck-grader"
+FIRST_ACCOUNT = 600_000_000_000
+FAKE = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "content-length", "server", "date"}
+
+
+def free_port() -> int:
+    from labcheck.testing.moto_server import free_port as pick
+
+    return pick()
+
+
+def wait_until_up(url: str, limit_s: float = 30) -> None:
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=2).read()  # 127.0.0.1 only
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def variant_of(index: int, breakages: list[str]) -> str:
+    return breakages[(index // 3) % len(breakages)] if index % 3 == 2 else "reference"
+
+
+def account_of(index: int) -> str:
+    return f"{FIRST_ACCOUNT + index:012d}"
+
+
+# --- child process: seeding -------------------------------------------------------------------------
+
+
+def seed(url: str, learners: int, threads: int) -> None:
+    """Deploy every learner's variant into their account, from a few shared sessions."""
+    import boto3
+
+    from labcheck.catalog import get_lab
+
+    scenario = get_lab(LAB).scenario()
+    breakages = sorted(n for n, v in scenario.VARIANTS.items() if v.breaks)
+    local = threading.local()
+    lock = threading.Lock()
+    indexes = iter(range(learners))
+    done = itertools.count(1)
+
+    def worker() -> None:
+        local.session = boto3.Session(region_name=REGION, **FAKE)
+        sts = local.session.client("sts", endpoint_url=url)
+        while True:
+            with lock:
+                index = next(indexes, None)
+            if index is None:
+                return
+            keys = sts.assume_role(RoleArn=f"arn:aws:iam::{account_of(index)}:role/{ROLE}", RoleSessionName="seed")
+            creds = keys["Credentials"]
+            extra = {
+                "aws_access_key_id": creds["AccessKeyId"],
+                "aws_secret_access_key": creds["SecretAccessKey"],
+                "aws_session_token": creds["SessionToken"],
+                "endpoint_url": url,
+            }
+            factory = lambda service, keys=extra: local.session.client(service, **keys)  # noqa: E731
+            scenario.deploy(factory, variant_of(index, breakages))
+            count = next(done)
+            if count % 100 == 0:
+                print(f"  seeded {count}/{learners}", file=sys.stderr, flush=True)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+
+
+# --- child process: the delaying proxy --------------------------------------------------------------
+
+
+def exchange(local: threading.local, port: int, method: str, path: str, body: bytes | None, headers: Any) -> Any:
+    """One request to the server over this thread's keep-alive connection (reopened once if it was closed)."""
+    for attempt in (1, 2):
+        if getattr(local, "upstream", None) is None:
+            local.upstream = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            local.upstream.request(method, path, body=body, headers=headers)
+            answer = local.upstream.getresponse()
+            return answer, answer.read()
+        except (http.client.HTTPException, OSError):
+            local.upstream.close()
+            local.upstream = None
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def serve_proxy(upstream_port: int, port: int, delay_s: float) -> None:
+    """Forward every request to the server after `delay_s`; keep-alive on both sides."""
+    local = threading.local()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else each response stalls ~40 ms on delayed ACK
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+        def forward(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            time.sleep(delay_s)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            answer, data = exchange(local, upstream_port, self.command, self.path, body, headers)
+            self.send_response(answer.status, answer.reason)
+            for key, value in answer.getheaders():
+                if key.lower() not in HOP_BY_HOP:
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = forward  # noqa: N815
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+# --- this process: grading and saturation -----------------------------------------------------------
+
+
+def grade(url: str, learners: int, concurrency: int, workdir: Path, server_pid: int) -> dict[str, Any]:
+    """Grade the cohort through labcheck grade's own functions; wall time, calls and outcomes."""
+    os.environ.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    from labcheck.catalog import get_lab
+    from labcheck.cli.grade_command import open_accounts
+    from labcheck.cohort.gradebook import write_gradebook
+    from labcheck.cohort.grading import GradeOptions, grade_cohort
+    from labcheck.cohort.roster import load_roster
+
+    lab = get_lab(LAB)
+    roster = workdir / "roster.csv"
+    rows = [f"l{i:05d},arn:aws:iam::{account_of(i)}:role/{ROLE},ext-{i},{REGION}" for i in range(learners)]
+    roster.write_text("\n".join(["id,role_arn,external_id,region", *rows]) + "\n", encoding="utf-8")
+    calls: collections.Counter[str] = collections.Counter()
+    lock = threading.Lock()
+
+    def count(event_name: str, **_: Any) -> None:
+        with lock:
+            calls[event_name.split(".")[1]] += 1
+
+    clock = time.perf_counter()
+    roster_learners = load_roster(roster, lab)
+    accounts = open_accounts(None, 300)
+    accounts.session.events.register("before-send", count)
+    accounts.preflight(roster_learners)
+    setup_s = time.perf_counter() - clock
+    clock, own_cpu, server_cpu = time.perf_counter(), time.process_time(), cpu_seconds(server_pid)
+    records = grade_cohort(lab, roster_learners, accounts, workdir / "out", GradeOptions(concurrency, timeout_s=300))
+    grading_s = time.perf_counter() - clock
+    own_cpu, server_cpu = time.process_time() - own_cpu, cpu_seconds(server_pid) - server_cpu
+    clock = time.perf_counter()
+    write_gradebook(workdir / "out", records)
+    return {
+        "setup_s": setup_s,
+        "grading_s": grading_s,
+        "gradebook_s": time.perf_counter() - clock,
+        "calls": calls,
+        "own_cpu": own_cpu / grading_s,
+        "server_cpu": server_cpu / grading_s,
+        "statuses": collections.Counter(r["status"] for r in records),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def saturation(
+    url: str, threads: int, mix: collections.Counter[str], seconds: float, server_pid: int
+) -> tuple[float, float]:
+    """Calls/s of plain boto3 clients in a closed loop, one client set per thread, in one seeded account."""
+    import boto3
+
+    session = boto3.Session(region_name=REGION, **FAKE)
+    keys = session.client("sts", endpoint_url=url).assume_role(
+        RoleArn=f"arn:aws:iam::{account_of(0)}:role/{ROLE}", RoleSessionName="saturation"
+    )["Credentials"]
+    secret = {
+        "aws_access_key_id": keys["AccessKeyId"],
+        "aws_secret_access_key": keys["SecretAccessKey"],
+        "aws_session_token": keys["SessionToken"],
+    }
+    calls: dict[str, Callable[[Any], Any]] = {
+        "sts": lambda c: c.get_caller_identity(),
+        "ec2": lambda c: c.describe_vpcs(Filters=[{"Name": "tag:labcheck-lab", "Values": [LAB]}]),
+        "iam": lambda c: c.list_role_policies(RoleName="labcheck-app"),
+        "lambda": lambda c: c.list_functions(),
+        "logs": lambda c: c.describe_log_groups(),
+        "kms": lambda c: c.list_keys(),
+        "bedrock": lambda c: c.get_model_invocation_logging_configuration(),
+    }
+    plan = [service for service, n in mix.items() if service in calls for _ in range(n)]
+    lock = threading.Lock()
+    clients = []
+    for _ in range(threads):
+        with lock:
+            clients.append({s: session.client(s, endpoint_url=url, **secret) for s in calls})
+    done = [0] * threads
+    start_at = time.monotonic() + 1.0  # a second of warm-up
+    stop_at = start_at + seconds
+
+    def loop(slot: int) -> None:
+        own = clients[slot]
+        for service in itertools.cycle(plan[slot::threads] or plan):
+            now = time.monotonic()
+            if now > stop_at:
+                return
+            calls[service](own[service])
+            if now >= start_at:
+                done[slot] += 1
+
+    pool = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    server_cpu = cpu_seconds(server_pid)
+    for thread in pool:
+        thread.join()
+    return sum(done) / seconds, (cpu_seconds(server_pid) - server_cpu) / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Cohort grading against one moto server with N learner accounts.")
+    parser.add_argument("--learners", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay per request through a local proxy")
+    parser.add_argument("--saturation-s", type=float, default=8.0)
+    parser.add_argument("--seed-threads", type=int, default=8)
+    parser.add_argument("--seed", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve-proxy", nargs=3, metavar=("UPSTREAM", "PORT", "DELAY"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.seed:
+        return seed(args.seed[0], int(args.seed[1]), args.seed_threads)
+    if args.serve_proxy:
+        return serve_proxy(int(args.serve_proxy[0]), int(args.serve_proxy[1]), float(args.serve_proxy[2]))
+    run(args)
+    return None
+
+
+def run(args: argparse.Namespace) -> None:
+    children: list[subprocess.Popen[bytes]] = []
+    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    try:
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], **quiet)
+        children.append(server)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url)
+        clock = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--seed", url, str(args.learners)], check=True)
+        print(f"seeded {args.learners} learner accounts in {time.perf_counter() - clock:.1f} s", file=sys.stderr)
+        target = url
+        if args.latency_ms:
+            proxy_port = free_port()
+            delay = str(args.latency_ms / 1000)
+            proxy = [sys.executable, __file__, "--serve-proxy", str(port), str(proxy_port), delay]
+            children.append(subprocess.Popen(proxy, **quiet))
+            target = f"http://127.0.0.1:{proxy_port}"
+            wait_until_up(target)
+        with tempfile.TemporaryDirectory() as scratch:
+            graded = grade(target, args.learners, args.concurrency, Path(scratch), server.pid)
+        saturated = saturation(url, args.concurrency, graded["calls"], args.saturation_s, server.pid)
+    finally:
+        for child in children:
+            child.terminate()
+            child.wait()
+    report(args, graded, saturated)
+
+
+def report(args: argparse.Namespace, graded: dict[str, Any], measured: tuple[float, float]) -> None:
+    saturated, saturated_cpu = measured
+    n, wall = args.learners, graded["grading_s"]
+    calls = sum(graded["calls"].values())
+    rate = calls / wall
+    per_1000 = wall * 1000 / n
+    print(f"labcheck grade {LAB}: {n} learners, --concurrency {args.concurrency}, latency {args.latency_ms:g} ms")
+    line("figure", "value", "target", "note")
+    line(
+        "grading wall s", f"{wall:.1f}", "", f"setup {graded['setup_s']:.2f} s, gradebook {graded['gradebook_s']:.2f} s"
+    )
+    line("learners/s", f"{n / wall:.1f}", "", f"1,000 learners in ~{per_1000:.0f} s")
+    line("API calls (HTTP attempts)", f"{calls}", "", f"{calls / n:.1f} per learner")
+    own_ms = graded["own_cpu"] * wall / n * 1000
+    line("labcheck CPU per learner", f"{own_ms:.0f} ms", "", "this process's CPU time / learners (one core: GIL)")
+    line("API calls/s", f"{rate:.0f}", "", ", ".join(f"{k} {v}" for k, v in graded["calls"].most_common()))
+    line("server saturation calls/s", f"{saturated:.0f}", "", f"plain boto3, {args.concurrency} threads, same mix")
+    cpu = f"{graded['own_cpu']:.0%} labcheck, {graded['server_cpu']:.0%} server; saturated {saturated_cpu:.0%} server"
+    line("CPU while grading", "", "", cpu)
+    share = rate / saturated if saturated else 0.0
+    if not args.latency_ms:
+        line("labcheck / saturation", f"{share:.0%}", ">= 80%", "ok" if share >= 0.8 else "UNDER")
+    else:
+        ok = "ok" if per_1000 <= 60 else "OVER"
+        line("1,000 learners at latency", f"{per_1000:.0f} s", "<= 60 s", f"{ok} (extrapolated from {n})")
+    line("peak RSS MB", f"{graded['rss_mb']:.0f}", "<= 300", "ok" if graded["rss_mb"] <= 300 else "OVER")
+    line("outcomes", str(dict(graded["statuses"])), "", "2 in 3 reference, 1 in 3 a breakage")
+
+
+def line(figure: str, value: str, target: str = "", note: str = "") -> None:
+    print(f"{figure:<27} {value:>12}  {target:<8} {note}")
+
+
+if __name__ == "__main__":
+    main()
