@@ -327,16 +327,6 @@ def guardrail_enforced(aws: FinopsView, lab: LabInputs) -> Verdict:
     return failed(f"the role of {app.name}: " + "; ".join(problems + account_problems), app.role_arn, guardrail.arn)
 
 
-def _key_problem(aws: FinopsView, key_ref: str | None, owner: str) -> str | None:
-    if rules.is_aws_owned_key_ref(key_ref):
-        return f"{owner} is encrypted with an AWS-owned key, not a customer-managed key"
-    key = aws.kms_key(str(key_ref))
-    if key is None:
-        return f"{owner}: key {key_ref} does not exist"
-    problem = rules.cmk_problem(key)
-    return f"{owner}: {problem}" if problem else None
-
-
 @check(
     id="guardrail-encrypted-cmk",
     title="The graded guardrail version is encrypted with a rotating customer-managed key",
@@ -348,7 +338,7 @@ def _key_problem(aws: FinopsView, key_ref: str | None, owner: str) -> str | None
 def guardrail_encrypted_cmk(aws: FinopsView, lab: LabInputs) -> Verdict:
     """Guardrail definitions hold your denied topics, words and patterns: encrypt them with a key you control."""
     graded = _graded(aws, lab)
-    problem = _key_problem(aws, graded.config.kms_key_arn, graded.label)
+    problem = rules.customer_key_problem(aws, graded.config.kms_key_arn, graded.label)
     if problem:
         return failed(problem, graded.config.arn)
     return passed(f"{graded.label} is encrypted with rotating CMK {graded.config.kms_key_arn}", graded.config.arn)

@@ -457,21 +457,11 @@ def invocation_logging_enabled(aws: AwsView) -> Verdict:
     return passed(f"invocation logs with text go to {', '.join(destinations)}", *destinations)
 
 
-def _key_problem(aws: AwsView, key_ref: str | None, owner: str) -> str | None:
-    if rules.is_aws_owned_key_ref(key_ref):
-        return f"{owner} is not encrypted with a customer-managed key"
-    key = aws.kms_key(str(key_ref))
-    if key is None:
-        return f"{owner}: key {key_ref} does not exist"
-    problem = rules.cmk_problem(key)
-    return f"{owner}: {problem}" if problem else None
-
-
 def _log_group_problems(aws: AwsView, name: str, min_days: int) -> list[str]:
     group = aws.log_group(name)
     if group is None:
         return [f"log group {name} does not exist"]
-    problems = [p for p in [_key_problem(aws, group.kms_key_id, f"log group {name}")] if p]
+    problems = [p for p in [rules.customer_key_problem(aws, group.kms_key_id, f"log group {name}")] if p]
     if group.retention_days is None or group.retention_days < min_days:
         kept = "forever" if group.retention_days is None else f"{group.retention_days} days"
         problems.append(f"log group {name} keeps logs {kept}, not {min_days}+ days")
@@ -502,7 +492,7 @@ def invocation_logs_encrypted_cmk(aws: AwsView, lab: LabInputs) -> Verdict:
         encryption = aws.bucket_encryption(bucket)
         if encryption.algorithm not in ("aws:kms", "aws:kms:dsse"):
             problems.append(f"bucket {bucket} uses {encryption.algorithm or 'no explicit'} encryption, not KMS")
-        elif problem := _key_problem(aws, encryption.kms_key_id, f"bucket {bucket}"):
+        elif problem := rules.customer_key_problem(aws, encryption.kms_key_id, f"bucket {bucket}"):
             problems.append(problem)
     destinations = [d for d in (config.log_group_name, *config.buckets) if d]
     if problems:

@@ -82,16 +82,6 @@ def _collection(aws: RagView, kb: KnowledgeBase) -> OssCollection:
     return collection
 
 
-def _key_problem(aws: RagView, key_ref: str | None, owner: str) -> str | None:
-    if rules.is_aws_owned_key_ref(key_ref):
-        return f"{owner} is not encrypted with a customer-managed key"
-    key = aws.kms_key(str(key_ref))
-    if key is None:
-        return f"{owner}: key {key_ref} does not exist"
-    problem = rules.cmk_problem(key)
-    return f"{owner}: {problem}" if problem else None
-
-
 def _role_name(role_arn: str) -> str:
     return role_arn.rsplit("/", 1)[-1]
 
@@ -377,7 +367,7 @@ def data_source_transient_cmk(aws: RagView, lab: LabInputs) -> Verdict:
     """Documents pass through Bedrock during ingestion; your key keeps even that copy under your control."""
     kb = lab_knowledge_base(aws, lab)
     sources = _sources(aws, kb)
-    problems = [p for s in sources if (p := _key_problem(aws, s.kms_key_arn, f"data source {s.name}"))]
+    problems = [p for s in sources if (p := rules.customer_key_problem(aws, s.kms_key_arn, f"data source {s.name}"))]
     if problems:
         return failed("; ".join(problems), kb.arn)
     return passed(f"data sources of {kb.name} encrypt transient data with a rotating CMK", kb.arn)
@@ -466,7 +456,7 @@ def source_bucket_encrypted_cmk(aws: RagView, lab: LabInputs) -> Verdict:
         encryption = aws.bucket_encryption(bucket)
         if encryption.algorithm not in ("aws:kms", "aws:kms:dsse"):
             problems.append(f"bucket {bucket} uses {encryption.algorithm or 'no explicit'} encryption, not SSE-KMS")
-        elif problem := _key_problem(aws, encryption.kms_key_id, f"bucket {bucket}"):
+        elif problem := rules.customer_key_problem(aws, encryption.kms_key_id, f"bucket {bucket}"):
             problems.append(problem)
     if problems:
         return failed("; ".join(problems), *buckets)
@@ -577,7 +567,7 @@ def _collection_problems(aws: RagView, collection: OssCollection) -> list[str]:
     if not (collection.kms_key_arn or "").startswith("arn:aws:kms:"):
         note = _encryption_note(aws, collection.name)
         problems.append(f"is encrypted with an AWS-owned key ({collection.kms_key_arn or 'none'}){note}")
-    elif problem := _key_problem(aws, collection.kms_key_arn, "its encryption"):
+    elif problem := rules.customer_key_problem(aws, collection.kms_key_arn, "its encryption"):
         problems.append(problem)
     return problems
 
@@ -707,11 +697,11 @@ def _vector_problems(aws: RagView, kb: KnowledgeBase, bucket: VectorBucket, inde
     problems = []
     if bucket.sse_type != "aws:kms":
         problems.append(f"vector bucket {bucket.name} uses {bucket.sse_type or 'AES256'} encryption, not aws:kms")
-    elif problem := _key_problem(aws, bucket.kms_key_arn, f"vector bucket {bucket.name}"):
+    elif problem := rules.customer_key_problem(aws, bucket.kms_key_arn, f"vector bucket {bucket.name}"):
         problems.append(problem)
     if index.sse_type not in (None, "aws:kms"):
         problems.append(f"index {index.name} uses its own {index.sse_type} encryption, not aws:kms")
-    elif index.kms_key_arn and (problem := _key_problem(aws, index.kms_key_arn, f"index {index.name}")):
+    elif index.kms_key_arn and (problem := rules.customer_key_problem(aws, index.kms_key_arn, f"index {index.name}")):
         problems.append(problem)
     model = (kb.embedding_model_arn or "").split("foundation-model/", 1)[-1]
     wanted = kb.embedding_dimensions or DEFAULT_DIMENSIONS.get(model)

@@ -1010,7 +1010,9 @@ LOGGING_CASES = [
     Case(A11, "text delivery off", edit_logging(text_delivery=False), FAIL, "does not deliver text"),
     Case(A11, "S3 only", s3_only("labcheck-invocations", "aws:kms", None), PASS, "go to labcheck-invocations"),
     Case(A12, "no log group", no_log_group, FAIL, "log group /aws/bedrock/invocations does not exist"),
-    Case(A12, "no kmsKeyId", edit_log_group(kms_key_id=None), FAIL, "not encrypted with a customer-managed key"),
+    Case(
+        A12, "no kmsKeyId", edit_log_group(kms_key_id=None), FAIL, "uses an AWS-owned key, not a customer-managed key"
+    ),
     Case(A12, "AWS-managed key", edit_key(manager="AWS"), FAIL, "is an AWS-managed key"),
     Case(A12, "rotation off", edit_key(rotation_enabled=False), FAIL, "automatic rotation off"),
     Case(A12, "disabled key", edit_key(state="Disabled"), FAIL, "is Disabled, not Enabled"),
@@ -1046,7 +1048,7 @@ LOGGING_CASES = [
         "S3 destination with the AWS-managed aws/s3 key",
         s3_only("labcheck-invocations", "aws:kms", None),
         FAIL,
-        "bucket labcheck-invocations is not encrypted with a customer-managed key",
+        "bucket labcheck-invocations uses an AWS-owned key, not a customer-managed key",
     ),
     Case(
         A12,

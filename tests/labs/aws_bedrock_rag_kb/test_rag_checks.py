@@ -854,7 +854,11 @@ SOURCE_CASES = [
         "data source more has no inclusion prefixes",
     ),
     Case(
-        B5, "no key", edit_source(kms_key_arn=None), FAIL, "data source docs is not encrypted with a customer-managed"
+        B5,
+        "no key",
+        edit_source(kms_key_arn=None),
+        FAIL,
+        "data source docs uses an AWS-owned key, not a customer-managed",
     ),
     Case(B5, "AWS-managed key", edit_key(manager="AWS"), FAIL, "is an AWS-managed key"),
     Case(B5, "rotation off", edit_key(rotation_enabled=False), FAIL, "automatic rotation off"),
@@ -922,7 +926,9 @@ SOURCE_CASES = [
 BUCKET_CASES = [
     Case(B7, "AES256", bucket_encryption("AES256", None), FAIL, "uses AES256 encryption, not SSE-KMS"),
     Case(B7, "no explicit encryption", bucket_encryption(None, None), FAIL, "uses no explicit encryption"),
-    Case(B7, "aws/s3 key", bucket_encryption("aws:kms", None), FAIL, "not encrypted with a customer-managed key"),
+    Case(
+        B7, "aws/s3 key", bucket_encryption("aws:kms", None), FAIL, "uses an AWS-owned key, not a customer-managed key"
+    ),
     Case(B7, "rotation off", edit_key(rotation_enabled=False), FAIL, "automatic rotation off"),
     Case(B7, "DSSE-KMS with the CMK", bucket_encryption("aws:kms:dsse", "{key}"), PASS, "SSE-KMS with a rotating CMK"),
     Case(B7, "CMK by alias", bucket_encryption("aws:kms", "alias/labcheck-rag"), PASS, "rotating CMK"),
@@ -1198,7 +1204,7 @@ S3V_CASES = [
         "aws:kms without a key",
         edit_vector_bucket(kms_key_arn=None),
         FAIL,
-        "not encrypted with a customer-managed",
+        "uses an AWS-owned key, not a customer-managed",
         track="s3v",
     ),
     Case(

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labcheck.providers.aws.view import KmsKey
+from labcheck.providers.aws.view import AwsView, KmsKey
 
 POSITIVE_OPERATORS = ("StringEquals", "StringLike", "ArnEquals", "ArnLike")
 """Operators that scope an Allow statement (their IfExists forms do not)."""
@@ -173,3 +173,14 @@ def cmk_problem(key: KmsKey) -> str | None:
 def is_aws_owned_key_ref(key_ref: str | None) -> bool:
     """Whether a key reference means "the service's own key": empty or the literal "auto"."""
     return not key_ref or key_ref.strip().lower() == "auto"
+
+
+def customer_key_problem(aws: AwsView, key_ref: str | None, owner: str) -> str | None:
+    """Why `owner` is not protected by an enabled, rotating customer-managed key (None: it is)."""
+    if is_aws_owned_key_ref(key_ref):
+        return f"{owner} uses an AWS-owned key, not a customer-managed key"
+    key = aws.kms_key(str(key_ref))
+    if key is None:
+        return f"{owner}: key {key_ref} does not exist"
+    problem = cmk_problem(key)
+    return f"{owner}: {problem}" if problem else None
