@@ -640,7 +640,6 @@ def test_moto_style_denial_is_classified_by_http_status(
     [
         ("ec2", "describe_vpcs", "UnauthorizedOperation", 403, "vpcs", PermissionDeniedError, "ec2:DescribeVpcs"),
         ("ec2", "describe_vpcs", "AccessDenied", 403, "vpcs", PermissionDeniedError, "ec2:DescribeVpcs"),
-        ("ec2", "describe_vpcs", "AuthFailure", 401, "vpcs", PermissionDeniedError, "ec2:DescribeVpcs"),
         ("kms", "describe_key", "403", 403, "key", PermissionDeniedError, "kms:DescribeKey"),
         ("kms", "describe_key", "AccessDeniedException", 400, "key", PermissionDeniedError, "kms:DescribeKey"),
         ("iam", "get_role", "AccessDenied", 403, "role", PermissionDeniedError, "iam:GetRole"),
@@ -789,7 +788,17 @@ def test_refused_credentials_fail_at_open(account: ClientFactory) -> None:
     # A ProviderError at open would escape the CLI as a traceback: no check exists yet to report it.
     with _iam_enforced_as("AKIAIOSFODNN7EXAMPLE", "not-the-secret"), pytest.raises(CredentialsError) as caught:
         open_live()
-    assert str(caught.value) == "AWS refused the credentials (InvalidClientTokenId)"
+    assert str(caught.value) == "AWS refused the credentials (InvalidClientTokenId): they may have expired"
+
+
+@pytest.mark.parametrize("code", ["AuthFailure", "ExpiredToken", "InvalidClientTokenId", "SignatureDoesNotMatch"])
+def test_refused_credentials_mid_run_stop_the_run(account: ClientFactory, code: str) -> None:
+    # Not an ERROR per check naming an action: no permission would help, so the run stops with one line.
+    live = open_live()
+    with Stubber(live.client("ec2")) as stub:
+        stub.add_client_error("describe_vpcs", service_error_code=code, http_status_code=401)
+        with pytest.raises(CredentialsError, match=rf"AWS refused the credentials \({code}\)"):
+            live.tagged_vpcs(LAB_TAG, LAB_ID)
 
 
 def test_an_unreachable_account_fails_at_open(account: ClientFactory) -> None:
