@@ -60,7 +60,10 @@ class AzureReader:
             credential.get_token(ARM_SCOPE)
         except ClientAuthenticationError as error:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise CredentialsError(f"Azure credentials did not work: {first_line}") from None
+            raise CredentialsError(
+                f"Azure credentials did not work: {first_line} (run az login, or set AZURE_TENANT_ID, "
+                "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET)"
+            ) from None
         return cls(credential, subscription, client_kwargs(options))
 
     @property

@@ -9,6 +9,7 @@ LABCHECK_AZURE_CA_BUNDLE (the emulator's CA certificate).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -71,6 +72,8 @@ def new_credential(options: AzureOptions) -> Any:
         from azure.identity import DefaultAzureCredential
     except ImportError:
         raise MissingExtraError("azure", "azure-identity") from None
+    # azure-identity logs every credential it tried as a warning; labcheck reports the failure in one line.
+    logging.getLogger("azure").addHandler(logging.NullHandler())
     tenant = options.tenant_id or os.environ.get("AZURE_TENANT_ID")
     extra = {"additionally_allowed_tenants": [tenant]} if tenant else {}
     return DefaultAzureCredential(exclude_interactive_browser_credential=True, **extra)
