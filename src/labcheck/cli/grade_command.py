@@ -28,6 +28,7 @@ from labcheck.errors import MissingExtraError, UsageError
 
 if TYPE_CHECKING:
     from labcheck.cohort.accounts import AwsAccounts
+    from labcheck.cohort.azure_accounts import AzureAccounts
 
 FORMATS = ("console", "json", "csv")
 """What `grade` and `merge` print on stdout when done: a summary, results.json, or gradebook.csv."""
@@ -76,10 +77,10 @@ def grade(
         raise UsageError(f"--region {region!r} is not an AWS Region name (for example eu-central-1)")
     options = GradeOptions(concurrency, timeout, regrade, Shard.parse(shard) if shard else None)
     lab = get_lab(lab_id)
-    if lab.cloud != "aws":
-        raise UsageError(f"cohort grading reaches AWS accounts only; lab {lab.id} runs on {lab.cloud}")
+    if lab.cloud not in ("aws", "azure"):
+        raise UsageError(f"cohort grading reaches AWS and Azure accounts; lab {lab.id} runs on {lab.cloud}")
     learners = load_roster(roster, lab)
-    accounts = open_accounts(region, timeout)
+    accounts = open_accounts(region, timeout) if lab.cloud == "aws" else open_azure_accounts()
     accounts.preflight(learners)
     try:
         with progress_bar() as progress:
@@ -88,6 +89,17 @@ def grade(
         typer.echo(f"labcheck: interrupted; finished learners are saved in {out}: run again to resume", err=True)
         raise typer.Exit(130) from None
     finish(out, records, fmt)
+
+
+def open_azure_accounts() -> AzureAccounts:
+    """The instructor's Azure credential, shared by every learner's subscription."""
+    try:
+        from labcheck.cohort.azure_accounts import AzureAccounts
+        from labcheck.providers.azure import reader  # noqa: F401 - fails early when the Azure SDKs are missing
+    except ImportError:
+        raise MissingExtraError("azure", "azure-mgmt-network") from None
+
+    return AzureAccounts()
 
 
 def open_accounts(region: str | None, timeout_s: float) -> AwsAccounts:

@@ -123,6 +123,14 @@ Progress = Callable[[Tally, Record | None], None]
 """Called on the main thread once before grading (record None) and after each finished learner."""
 
 
+def learner_inputs(lab: Lab, learner: Learner) -> dict[str, Any]:
+    """The row's lab inputs; the roster's resource_group column feeds an Azure lab's resource_group input."""
+    values = dict(learner.inputs)
+    if learner.resource_group and "resource_group" in lab.inputs:
+        values.setdefault("resource_group", learner.resource_group)
+    return values
+
+
 def grade_learner(lab: Lab, learner: Learner, opener: AccountOpener) -> Record:
     """Grade one learner; whatever happens becomes a record, never an exception.
 
@@ -136,7 +144,7 @@ def grade_learner(lab: Lab, learner: Learner, opener: AccountOpener) -> Record:
     """
     clock = time.perf_counter()
     try:
-        inputs = lab.resolve_inputs(values=learner.inputs)
+        inputs = lab.resolve_inputs(values=learner_inputs(lab, learner))
         report = run_lab(lab, inputs, lambda name: opener.open_provider(learner, name), progress=lambda _: checkpoint())
     except LabcheckError as error:
         return _record(lab, learner, "error", str(error), None, clock)
