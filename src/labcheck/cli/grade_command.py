@@ -58,8 +58,10 @@ def grade(
     tenant_id, resource_group (Azure); and lab inputs as columns named like the input or input.<name>.
     It holds references, never secrets: credential-like columns and key-shaped values are refused.
 
-    Your AWS credentials (AWS_PROFILE, environment, SSO) assume each role_arn with its external_id. A
-    learner who cannot be graded (role denied, credentials expired, throttled, timed out) becomes an
+    For AWS labs, your credentials (AWS_PROFILE, environment, SSO) assume each role_arn with its
+    external_id. For Azure labs, your Azure identity (az login, a service principal) reads each row's
+    subscription_id and resource_group; give it Reader there (labcheck permissions LAB). A learner who
+    cannot be graded (role denied, credentials expired, throttled, timed out) becomes an
     ERROR row with the reason, and the run goes on. Each finished learner is saved at once in
     OUT/results.jsonl, so a run that was interrupted resumes where it stopped; --regrade starts afresh.
     OUT then gets gradebook.csv, results.json, report.html and feedback/<id>.md.
