@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +13,7 @@ import typer
 from labcheck.catalog import get_lab
 from labcheck.cli import app
 from labcheck.errors import UsageError
+from labcheck.files import write_atomically
 from labcheck.model import Report, Result
 from labcheck.providers import open_provider
 from labcheck.providers.aws.session import DEFAULT_MAX_ATTEMPTS, AwsOptions
@@ -36,17 +36,6 @@ def provider_options(
     if name == "azure":
         return AzureOptions(subscription_id=subscription, tenant_id=tenant, max_attempts=max_attempts)
     raise UsageError(f"labcheck has no {name} provider yet")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that readers see the old content or the new, never half of it."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(handle.name, path)
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def check_writable(path: Path) -> None:

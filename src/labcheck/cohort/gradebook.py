@@ -13,7 +13,6 @@ import io
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +20,7 @@ from typing import IO, Any
 
 from labcheck.cohort.roster import LEARNER_ID
 from labcheck.errors import UsageError
+from labcheck.files import write_atomically
 
 Record = dict[str, Any]
 """One learner's outcome: lab, title, learner, index, name, email, status (pass/fail/error), reason,
@@ -136,24 +136,6 @@ def _lock(handle: IO[str], out: Path) -> None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         raise UsageError(f"{out} is in use by another labcheck grade run") from None
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace a file in one step: readers see the old content or the new, never part of it.
-
-    Args:
-        path: The file to write; its directory is created if missing.
-        text: The new content.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def check_ids(records: Iterable[Record]) -> list[str]:
