@@ -163,10 +163,10 @@ TEST_ATTEMPTS = 2
 """Attempts per request in these tests: one retry shows the retry path, without the default's long backoffs."""
 
 
-def opener_with(faults: Faults) -> Callable[[str | None, float], Any]:
+def opener_with(faults: Faults) -> Callable[..., Any]:
     """A stand-in for `grade_command.open_accounts`: the same opener, with faults and fewer attempts."""
 
-    def open_accounts(region: str | None, timeout_s: float) -> Any:
+    def open_accounts(region: str | None, timeout_s: float, max_attempts: int = TEST_ATTEMPTS) -> Any:
         from labcheck.cohort.accounts import AccountOptions, AwsAccounts
 
         accounts = AwsAccounts(AccountOptions(region=region, max_attempts=TEST_ATTEMPTS))

@@ -280,7 +280,7 @@ def test_instructor_credentials_that_do_not_work_stop_the_run_before_grading(ins
 
     opened = grade_command.open_accounts
 
-    def refusing(region, timeout_s):
+    def refusing(region, timeout_s, max_attempts=1):
         accounts = opened(region, timeout_s)
         accounts.session.events.register_first("before-send", refuse_instructor)
         return accounts

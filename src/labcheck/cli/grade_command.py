@@ -25,6 +25,7 @@ from labcheck.cohort.gradebook import (
 from labcheck.cohort.grading import GradeOptions, Progress, Shard, Tally, grade_cohort
 from labcheck.cohort.roster import REGION_NAME, load_roster
 from labcheck.errors import MissingExtraError, UsageError
+from labcheck.providers.aws.session import DEFAULT_MAX_ATTEMPTS
 
 if TYPE_CHECKING:
     from labcheck.cohort.accounts import AwsAccounts
@@ -48,6 +49,9 @@ def grade(
     ] = False,
     shard: Annotated[str | None, typer.Option(help="Grade only shard K/N of the roster (by a hash of the id).")] = None,
     region: Annotated[str | None, typer.Option(help="Region of roster rows that name none.")] = None,
+    max_attempts: Annotated[
+        int, typer.Option(min=1, max=15, help="Total attempts per API request (raise it when heavily throttled).")
+    ] = DEFAULT_MAX_ATTEMPTS,
     fmt: Annotated[str, typer.Option("--format", help=_FORMAT_HELP)] = "console",
     debug: Annotated[bool, typer.Option(help="Show tracebacks for errors.")] = False,
 ) -> None:
@@ -82,7 +86,7 @@ def grade(
     if lab.cloud not in ("aws", "azure"):
         raise UsageError(f"cohort grading reaches AWS and Azure accounts; lab {lab.id} runs on {lab.cloud}")
     learners = load_roster(roster, lab)
-    accounts = open_accounts(region, timeout) if lab.cloud == "aws" else open_azure_accounts()
+    accounts = open_accounts(region, timeout, max_attempts) if lab.cloud == "aws" else open_azure_accounts()
     accounts.preflight(learners)
     try:
         with progress_bar() as progress:
@@ -104,7 +108,7 @@ def open_azure_accounts() -> AzureAccounts:
     return AzureAccounts()
 
 
-def open_accounts(region: str | None, timeout_s: float) -> AwsAccounts:
+def open_accounts(region: str | None, timeout_s: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> AwsAccounts:
     """The instructor's account opener (tests replace this to inject faults)."""
     if importlib.util.find_spec("boto3") is None:
         raise MissingExtraError("aws", "boto3")
@@ -112,7 +116,7 @@ def open_accounts(region: str | None, timeout_s: float) -> AwsAccounts:
 
     # Assumed-role sessions outlive a learner's grading, within STS's default one-hour role maximum.
     session_seconds = int(min(3600, max(900, timeout_s + 60)))
-    return AwsAccounts(AccountOptions(region=region, session_seconds=session_seconds))
+    return AwsAccounts(AccountOptions(region=region, max_attempts=max_attempts, session_seconds=session_seconds))
 
 
 @app.command()
