@@ -29,6 +29,7 @@ bench: $(PY)
 	$(PIP) -e '.[dev]'
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/verify_moto.py
+	$(PY) benchmarks/cohort.py --learners 200
 
 clean:
 	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache

@@ -27,6 +27,10 @@ _PACKAGE = Path(__file__).resolve().parent
 _ROOTS = (_PACKAGE / "_bundled", _PACKAGE.parents[1])
 
 
+# libyaml's safe loader parses lab.yaml ~10x faster than the pure-Python one: `labcheck list` reads them all.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class LabDefinitionError(UsageError):
     """A lab's own files are inconsistent (a lab author's mistake, reported as bad input)."""
 
@@ -143,7 +147,7 @@ def _terraform_directory(lab_dir: Path) -> Path:
 def load_lab(directory: Path) -> Lab:
     """Read one lab folder's lab.yaml."""
     try:
-        raw = yaml.safe_load((directory / "lab.yaml").read_text(encoding="utf-8"))
+        raw = yaml.load((directory / "lab.yaml").read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         inputs = {name: _input_spec(name, body) for name, body in (raw.get("inputs") or {}).items()}
         entries = {
             check_id: CheckEntry(int(body["points"]), tuple(body.get("domains") or ()))

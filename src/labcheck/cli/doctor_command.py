@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,7 +12,9 @@ from labcheck.cli import app
 from labcheck.errors import ProviderError, UsageError
 from labcheck.providers import open_provider
 from labcheck.providers.aws.session import AwsOptions
-from labcheck.providers.aws.view import AwsView
+
+if TYPE_CHECKING:
+    from labcheck.providers.aws.view import AwsView
 
 
 def model_inputs(lab: Lab, assignments: list[str]) -> dict[str, tuple[str, ...]]:

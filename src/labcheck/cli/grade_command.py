@@ -13,23 +13,15 @@ import typer
 
 from labcheck.catalog import get_lab
 from labcheck.cli import app
-from labcheck.cohort.gradebook import (
-    Record,
-    gradebook_csv,
-    merge_logs,
-    results_json,
-    summary,
-    write_gradebook,
-    write_log,
-)
-from labcheck.cohort.grading import GradeOptions, Progress, Shard, Tally, grade_cohort
-from labcheck.cohort.roster import REGION_NAME, load_roster
 from labcheck.errors import MissingExtraError, UsageError
 from labcheck.providers.aws.session import DEFAULT_MAX_ATTEMPTS
 
+# The cohort modules load when a command runs, not when `labcheck --help` starts.
 if TYPE_CHECKING:
     from labcheck.cohort.accounts import AwsAccounts
     from labcheck.cohort.azure_accounts import AzureAccounts
+    from labcheck.cohort.gradebook import Record
+    from labcheck.cohort.grading import Progress, Tally
 
 FORMATS = ("console", "json", "csv")
 """What `grade` and `merge` print on stdout when done: a summary, results.json, or gradebook.csv."""
@@ -73,6 +65,9 @@ def grade(
     The exit code says whether the run completed, not how the learners did: 0 when every learner has a
     result (pass, fail or error), 2 for bad input (nothing is graded), 130 when interrupted.
     """
+    from labcheck.cohort.grading import GradeOptions, Shard, grade_cohort
+    from labcheck.cohort.roster import REGION_NAME, load_roster
+
     del debug  # read by labcheck.cli.main before the command runs
     _check_format(fmt)
     if not 1 <= concurrency <= 256:
@@ -126,6 +121,8 @@ def merge(
     fmt: Annotated[str, typer.Option("--format", help=_FORMAT_HELP)] = "console",
 ) -> None:
     """Combine the results of several grade runs (e.g. shards 1/N..N/N) into one gradebook and report."""
+    from labcheck.cohort.gradebook import merge_logs, write_log
+
     _check_format(fmt)
     records = merge_logs(directories)
     write_log(out, records)
@@ -139,6 +136,8 @@ def _check_format(fmt: str) -> None:
 
 def finish(out: Path, records: list[Record], fmt: str) -> None:
     """Write the gradebook files and print the chosen summary."""
+    from labcheck.cohort.gradebook import gradebook_csv, results_json, write_gradebook
+
     files = write_gradebook(out, records)
     if fmt == "json":
         sys.stdout.write(results_json(records))
@@ -152,6 +151,8 @@ def finish(out: Path, records: list[Record], fmt: str) -> None:
 
 def print_summary(records: list[Record]) -> None:
     """A few lines: counts, mean score, and every learner that could not be graded, with the reason."""
+    from labcheck.cohort.gradebook import summary
+
     stats = summary(records)
     lab = records[0]["lab"] if records else "no lab"
     mean = "-" if stats["mean_score"] is None else f"{stats['mean_score']:g}"
