@@ -14,7 +14,7 @@ from labcheck.providers.azure.view import (
     RoleAssignment,
     VnetLink,
     ZoneConfig,
-    id_part,
+    group_and_name,
     resource_name,
     text,
 )
@@ -23,10 +23,6 @@ NETWORK = "azure.mgmt.network:NetworkManagementClient"
 PRIVATE_DNS = "azure.mgmt.privatedns:PrivateDnsManagementClient"
 MONITOR = "azure.mgmt.monitor:MonitorManagementClient"
 AUTHORIZATION = "azure.mgmt.authorization:AuthorizationManagementClient"
-
-
-def _group_and_name(resource_id: str) -> tuple[str, str]:
-    return id_part(resource_id, "resourceGroups"), resource_name(resource_id)
 
 
 def _connection(raw: Any) -> LinkConnection:
@@ -43,7 +39,7 @@ class CoreReads(AzureReader):
 
     def private_endpoint(self, endpoint_id: str) -> PrivateEndpoint | None:
         """A private endpoint by id (None: it does not exist)."""
-        group, name = _group_and_name(endpoint_id)
+        group, name = group_and_name(endpoint_id)
         found = self._read(
             READ_ACTIONS["private_endpoint"][0],
             ("pe", endpoint_id),
@@ -67,7 +63,7 @@ class CoreReads(AzureReader):
 
     def private_dns_zone_configs(self, endpoint_id: str) -> list[ZoneConfig]:
         """The zones a private endpoint's DNS zone groups write to."""
-        group, name = _group_and_name(endpoint_id)
+        group, name = group_and_name(endpoint_id)
         groups = self._read(
             READ_ACTIONS["private_dns_zone_configs"][0],
             ("zone-groups", endpoint_id),
@@ -87,7 +83,7 @@ class CoreReads(AzureReader):
 
     def private_zone_exists(self, zone_id: str) -> bool:
         """Whether a private DNS zone exists."""
-        group, name = _group_and_name(zone_id)
+        group, name = group_and_name(zone_id)
         found = self._read(
             READ_ACTIONS["private_zone_exists"][0],
             ("zone", zone_id),
@@ -98,7 +94,7 @@ class CoreReads(AzureReader):
 
     def zone_links(self, zone_id: str) -> list[VnetLink]:
         """A private DNS zone's virtual network links."""
-        group, name = _group_and_name(zone_id)
+        group, name = group_and_name(zone_id)
         links = self._read(
             READ_ACTIONS["zone_links"][0],
             ("links", zone_id),
@@ -112,7 +108,7 @@ class CoreReads(AzureReader):
 
     def a_record(self, zone_id: str, name: str) -> tuple[str, ...] | None:
         """The IPv4 addresses of an A record (None: no such record)."""
-        group, zone = _group_and_name(zone_id)
+        group, zone = group_and_name(zone_id)
         found = self._read(
             READ_ACTIONS["a_record"][0],
             ("a", zone_id, name),
@@ -125,7 +121,7 @@ class CoreReads(AzureReader):
 
     def network_interface_ips(self, nic_id: str) -> tuple[str, ...]:
         """The private IPs of a network interface."""
-        group, name = _group_and_name(nic_id)
+        group, name = group_and_name(nic_id)
         found = self._read(
             READ_ACTIONS["network_interface_ips"][0],
             ("nic", nic_id),

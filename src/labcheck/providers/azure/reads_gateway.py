@@ -12,7 +12,7 @@ from typing import Any
 
 from labcheck.errors import ProviderError
 from labcheck.providers.azure.reader import AzureReader
-from labcheck.providers.azure.view import id_part, resource_name
+from labcheck.providers.azure.view import group_and_name, text
 from labcheck.providers.azure.view_gateway import (
     READ_ACTIONS,
     AiAccount,
@@ -33,15 +33,6 @@ APIM = "azure.mgmt.apimanagement:ApiManagementClient"
 COGNITIVE = "azure.mgmt.cognitiveservices:CognitiveServicesManagementClient"
 
 
-def _group_and_name(resource_id: str) -> tuple[str, str]:
-    return id_part(resource_id, "resourceGroups"), resource_name(resource_id)
-
-
-def _word(value: Any) -> str:
-    """An enum field as its ARM string (msrest keeps strings, but an SDK upgrade may hand back enum members)."""
-    return str(getattr(value, "value", value) or "")
-
-
 def _service(raw: Any) -> ApimService:
     identity = raw.identity
     users = (identity.user_assigned_identities or {}) if identity else {}
@@ -50,10 +41,10 @@ def _service(raw: Any) -> ApimService:
         name=raw.name or "",
         location=raw.location or "",
         tags=dict(raw.tags or {}),
-        sku_name=_word(raw.sku.name) if raw.sku else "",
-        provisioning_state=_word(raw.provisioning_state),
+        sku_name=text(raw.sku.name) if raw.sku else "",
+        provisioning_state=text(raw.provisioning_state),
         gateway_url=raw.gateway_url or "",
-        identity_type=_word(identity.type) or None if identity else None,
+        identity_type=text(identity.type) or None if identity else None,
         principal_id=identity.principal_id if identity else None,
         user_identities=tuple(
             UserIdentity(key, value.principal_id or "", value.client_id or "") for key, value in users.items()
@@ -70,13 +61,13 @@ def _account(raw: Any) -> AiAccount:
         kind=raw.kind or "",
         location=raw.location or "",
         tags=dict(raw.tags or {}),
-        provisioning_state=_word(props.provisioning_state) if props else "",
+        provisioning_state=text(props.provisioning_state) if props else "",
         custom_subdomain=props.custom_sub_domain_name if props else None,
         endpoint=props.endpoint if props else None,
         endpoint_urls=tuple((props.endpoints or {}).values()) if props else (),
         disable_local_auth=props.disable_local_auth if props else None,
-        public_network_access=_word(props.public_network_access) or None if props else None,
-        network_default_action=_word(acls.default_action) or None if acls else None,
+        public_network_access=text(props.public_network_access) or None if props else None,
+        network_default_action=text(acls.default_action) or None if acls else None,
     )
 
 
@@ -86,10 +77,10 @@ def _deployment(raw: Any) -> Deployment:
         name=raw.name or "",
         model_name=(model.name if model else "") or "",
         model_version=(model.version if model else "") or "",
-        provisioning_state=_word(props.provisioning_state) if props else "",
+        provisioning_state=text(props.provisioning_state) if props else "",
         capabilities=dict(props.capabilities or {}) if props else {},
         rai_policy_name=props.rai_policy_name if props else None,
-        sku_name=_word(raw.sku.name) if raw.sku else "",
+        sku_name=text(raw.sku.name) if raw.sku else "",
         sku_capacity=raw.sku.capacity if raw.sku else None,
     )
 
@@ -98,15 +89,15 @@ def _rai_policy(raw: Any) -> RaiPolicy:
     props = raw.properties
     return RaiPolicy(
         name=raw.name or "",
-        policy_type=_word(props.type) if props else "",
+        policy_type=text(props.type) if props else "",
         base_policy_name=props.base_policy_name if props else None,
-        mode=_word(props.mode) or None if props else None,
+        mode=text(props.mode) or None if props else None,
         content_filters=tuple(
-            ContentFilter(f.name or "", _word(f.source), f.enabled, f.blocking, _word(f.severity_threshold) or None)
+            ContentFilter(f.name or "", text(f.source), f.enabled, f.blocking, text(f.severity_threshold) or None)
             for f in (props.content_filters or [] if props else [])
         ),
         custom_blocklists=tuple(
-            BlocklistReference(b.blocklist_name or "", _word(b.source), b.blocking)
+            BlocklistReference(b.blocklist_name or "", text(b.source), b.blocking)
             for b in (props.custom_blocklists or [] if props else [])
         ),
     )
@@ -136,7 +127,7 @@ class GatewayReads(AzureReader):
 
     def apim_apis(self, service_id: str) -> list[GatewayApi]:
         """The APIs of an API Management instance."""
-        group, name = _group_and_name(service_id)
+        group, name = group_and_name(service_id)
         found = self._read(
             READ_ACTIONS["apim_apis"][0],
             ("gateway-apis", service_id),
@@ -149,7 +140,7 @@ class GatewayReads(AzureReader):
 
     def apim_api_policy(self, service_id: str, api_name: str) -> PolicyDocument | None:
         """An API's own policy (None: the API has no policy of its own)."""
-        group, name = _group_and_name(service_id)
+        group, name = group_and_name(service_id)
         action = READ_ACTIONS["apim_api_policy"][0]
         found = self._read(
             action,
@@ -161,7 +152,7 @@ class GatewayReads(AzureReader):
 
     def apim_service_policy(self, service_id: str) -> PolicyDocument | None:
         """The service-wide (global) policy (None: there is none)."""
-        group, name = _group_and_name(service_id)
+        group, name = group_and_name(service_id)
         action = READ_ACTIONS["apim_service_policy"][0]
         found = self._read(
             action,
@@ -173,7 +164,7 @@ class GatewayReads(AzureReader):
 
     def apim_backends(self, service_id: str) -> list[Backend]:
         """The named backends of an API Management instance."""
-        group, name = _group_and_name(service_id)
+        group, name = group_and_name(service_id)
         found = self._read(
             READ_ACTIONS["apim_backends"][0],
             ("gateway-backends", service_id),
@@ -199,7 +190,7 @@ class GatewayReads(AzureReader):
 
     def gateway_deployments(self, account_id: str) -> list[Deployment]:
         """The model deployments of an account."""
-        group, name = _group_and_name(account_id)
+        group, name = group_and_name(account_id)
         found = self._read(
             READ_ACTIONS["gateway_deployments"][0],
             ("gateway-deployments", account_id),
@@ -209,7 +200,7 @@ class GatewayReads(AzureReader):
 
     def gateway_rai_policy(self, account_id: str, name: str) -> RaiPolicy | None:
         """A RAI policy of an account by name (None: it does not exist)."""
-        group, account = _group_and_name(account_id)
+        group, account = group_and_name(account_id)
         found = self._read(
             READ_ACTIONS["gateway_rai_policy"][0],
             ("gateway-rai-policy", account_id, name),
@@ -220,7 +211,7 @@ class GatewayReads(AzureReader):
 
     def gateway_blocklists(self, account_id: str) -> list[str]:
         """The names of an account's RAI blocklists."""
-        group, account = _group_and_name(account_id)
+        group, account = group_and_name(account_id)
         found = self._read(
             READ_ACTIONS["gateway_blocklists"][0],
             ("gateway-blocklists", account_id),
@@ -230,7 +221,7 @@ class GatewayReads(AzureReader):
 
     def gateway_blocklist_items(self, account_id: str, blocklist: str) -> list[BlocklistItem]:
         """The items of a RAI blocklist (listed: the single-item GET is unreliable server-side)."""
-        group, account = _group_and_name(account_id)
+        group, account = group_and_name(account_id)
         found = self._read(
             READ_ACTIONS["gateway_blocklist_items"][0],
             ("gateway-blocklist-items", account_id, blocklist),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from labcheck.providers.azure.reader import AzureReader
-from labcheck.providers.azure.view import LinkConnection, id_part, resource_name
+from labcheck.providers.azure.view import LinkConnection, group_and_name, optional_text
 from labcheck.providers.azure.view_openai import (
     READ_ACTIONS,
     CognitiveAccount,
@@ -23,23 +23,12 @@ from labcheck.providers.azure.view_openai import (
 COGNITIVE = "azure.mgmt.cognitiveservices:CognitiveServicesManagementClient"
 
 
-def _group_and_name(resource_id: str) -> tuple[str, str]:
-    return id_part(resource_id, "resourceGroups"), resource_name(resource_id)
-
-
-def _text(value: Any) -> str | None:
-    """An SDK enum or string as plain text (msrest may hand back either)."""
-    if value is None:
-        return None
-    return str(getattr(value, "value", value))
-
-
 def _network_acls(raw: Any) -> NetworkAcls | None:
     if raw is None:
         return None
     return NetworkAcls(
-        default_action=_text(raw.default_action) or "",
-        bypass=_text(raw.bypass),
+        default_action=optional_text(raw.default_action) or "",
+        bypass=optional_text(raw.bypass),
         ip_rules=tuple(rule.value for rule in raw.ip_rules or [] if rule.value),
         virtual_network_rules=tuple(rule.id for rule in raw.virtual_network_rules or [] if rule.id),
     )
@@ -49,7 +38,7 @@ def _identity(raw: Any) -> ManagedIdentity | None:
     if raw is None:
         return None
     return ManagedIdentity(
-        type=_text(raw.type) or "",
+        type=optional_text(raw.type) or "",
         principal_id=raw.principal_id or None,
         user_assigned_ids=tuple(raw.user_assigned_identities or {}),
     )
@@ -62,12 +51,12 @@ def _account(raw: Any) -> CognitiveAccount:
         name=raw.name or "",
         kind=raw.kind or "",
         location=raw.location or "",
-        provisioning_state=_text(properties.provisioning_state if properties else None) or "",
+        provisioning_state=optional_text(properties.provisioning_state if properties else None) or "",
         sku=raw.sku.name if raw.sku else None,
         tags=dict(raw.tags or {}),
         custom_subdomain=properties.custom_sub_domain_name if properties else None,
         endpoint=properties.endpoint if properties else None,
-        public_network_access=_text(properties.public_network_access) if properties else None,
+        public_network_access=optional_text(properties.public_network_access) if properties else None,
         network_acls=_network_acls(properties.network_acls) if properties else None,
         disable_local_auth=properties.disable_local_auth if properties else None,
         identity=_identity(raw.identity),
@@ -82,7 +71,7 @@ def _endpoint_connection(raw: Any) -> LinkConnection:
     endpoint = properties.private_endpoint if properties else None
     return LinkConnection(
         target_id=(endpoint.id if endpoint else "") or "",
-        status=_text(state.status if state else None) or "",
+        status=optional_text(state.status if state else None) or "",
         group_ids=tuple(properties.group_ids or []) if properties else (),
     )
 
@@ -93,7 +82,7 @@ def _deployment(raw: Any) -> ModelDeployment:
     return ModelDeployment(
         id=raw.id or "",
         name=raw.name or "",
-        provisioning_state=_text(properties.provisioning_state if properties else None) or "",
+        provisioning_state=optional_text(properties.provisioning_state if properties else None) or "",
         model_name=(model.name if model else "") or "",
         model_version=model.version if model else None,
         model_format=model.format if model else None,
@@ -101,17 +90,17 @@ def _deployment(raw: Any) -> ModelDeployment:
         capacity=raw.sku.capacity if raw.sku else None,
         capabilities=dict(properties.capabilities or {}) if properties else {},
         rai_policy_name=properties.rai_policy_name if properties else None,
-        version_upgrade_option=_text(properties.version_upgrade_option) if properties else None,
+        version_upgrade_option=optional_text(properties.version_upgrade_option) if properties else None,
     )
 
 
 def _content_filter(raw: Any) -> ContentFilter:
     return ContentFilter(
         name=raw.name or "",
-        source=_text(raw.source) or "",
+        source=optional_text(raw.source) or "",
         enabled=raw.enabled is True,
         blocking=raw.blocking is True,
-        severity_threshold=_text(raw.severity_threshold),
+        severity_threshold=optional_text(raw.severity_threshold),
     )
 
 
@@ -120,8 +109,8 @@ def _rai_policy(raw: Any) -> RaiPolicy:
     return RaiPolicy(
         id=raw.id or "",
         name=raw.name or "",
-        type=_text(properties.type if properties else None) or "",
-        mode=_text(properties.mode) if properties else None,
+        type=optional_text(properties.type if properties else None) or "",
+        mode=optional_text(properties.mode) if properties else None,
         base_policy_name=properties.base_policy_name if properties else None,
         content_filters=tuple(_content_filter(f) for f in (properties.content_filters or [] if properties else [])),
     )
@@ -152,7 +141,7 @@ class OpenAIReads(AzureReader):
 
     def account_endpoint_connections(self, account_id: str) -> list[LinkConnection]:
         """The account's private-endpoint connections; `target_id` is each connection's private endpoint id."""
-        group, name = _group_and_name(account_id)
+        group, name = group_and_name(account_id)
         found = self._read(
             READ_ACTIONS["account_endpoint_connections"][0],
             ("account-endpoint-connections", account_id),
@@ -164,7 +153,7 @@ class OpenAIReads(AzureReader):
 
     def model_deployments(self, account_id: str) -> list[ModelDeployment]:
         """The model deployments of an account."""
-        group, name = _group_and_name(account_id)
+        group, name = group_and_name(account_id)
         found = self._read(
             READ_ACTIONS["model_deployments"][0],
             ("deployments", account_id),
@@ -175,7 +164,7 @@ class OpenAIReads(AzureReader):
 
     def rai_policy(self, account_id: str, name: str) -> RaiPolicy | None:
         """A RAI policy of an account by name (None: it does not exist)."""
-        group, account = _group_and_name(account_id)
+        group, account = group_and_name(account_id)
         found = self._read(
             READ_ACTIONS["rai_policy"][0],
             ("rai-policy", account_id, name),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from labcheck.providers.azure.reader import AzureReader
-from labcheck.providers.azure.view import id_part, resource_name
+from labcheck.providers.azure.view import group_and_name, optional_text
 from labcheck.providers.azure.view_search import (
     READ_ACTIONS,
     CognitiveAccount,
@@ -24,15 +24,6 @@ from labcheck.providers.azure.view_search import (
 SEARCH = "azure.mgmt.search:SearchManagementClient"
 COGNITIVE = "azure.mgmt.cognitiveservices:CognitiveServicesManagementClient"
 STORAGE = "azure.mgmt.storage:StorageManagementClient"
-
-
-def _group_and_name(resource_id: str) -> tuple[str, str]:
-    return id_part(resource_id, "resourceGroups"), resource_name(resource_id)
-
-
-def _text(value: Any) -> str | None:
-    """An enum string as ARM sent it: TypeSpec models (Storage) hand back enum members, msrest ones plain str."""
-    return None if value is None else str(getattr(value, "value", value))
 
 
 def _identity(raw: Any) -> ManagedIdentity | None:
@@ -78,8 +69,8 @@ def _storage(raw: Any) -> StorageAccount:
         id=raw.id or "",
         name=raw.name or "",
         tags=dict(raw.tags or {}),
-        public_network_access=_text(raw.public_network_access),
-        default_action=_text(rules.default_action) if rules else None,
+        public_network_access=optional_text(raw.public_network_access),
+        default_action=optional_text(rules.default_action) if rules else None,
         allow_shared_key_access=raw.allow_shared_key_access,
         allow_blob_public_access=raw.allow_blob_public_access,
     )
@@ -99,7 +90,7 @@ class SearchReads(AzureReader):
 
     def search_service(self, service_id: str) -> SearchService | None:
         """A search service by id (None: it does not exist)."""
-        group, name = _group_and_name(service_id)
+        group, name = group_and_name(service_id)
         found = self._read(
             READ_ACTIONS["search_service"][0],
             ("search-service", service_id),
@@ -110,7 +101,7 @@ class SearchReads(AzureReader):
 
     def search_endpoint_connections(self, service_id: str) -> list[SearchEndpointConnection]:
         """The private-endpoint connections of a search service."""
-        group, name = _group_and_name(service_id)
+        group, name = group_and_name(service_id)
         found = self._read(
             READ_ACTIONS["search_endpoint_connections"][0],
             ("search-endpoint-connections", service_id),
@@ -135,7 +126,7 @@ class SearchReads(AzureReader):
 
     def shared_private_links(self, service_id: str) -> list[SharedPrivateLink]:
         """The shared private links of a search service."""
-        group, name = _group_and_name(service_id)
+        group, name = group_and_name(service_id)
         found = self._read(
             READ_ACTIONS["shared_private_links"][0],
             ("search-shared-links", service_id),
@@ -180,7 +171,7 @@ class SearchReads(AzureReader):
 
     def storage_account(self, account_id: str) -> StorageAccount | None:
         """A storage account by id (None: it does not exist)."""
-        group, name = _group_and_name(account_id)
+        group, name = group_and_name(account_id)
         found = self._read(
             READ_ACTIONS["storage_account"][0],
             ("search-storage-account", account_id),

@@ -16,6 +16,11 @@ def text(value: object) -> str:
     return str(getattr(value, "value", value) or "")
 
 
+def optional_text(value: object) -> str | None:
+    """Like `text`, but an absent value stays None (where "not set" differs from empty)."""
+    return None if value is None else str(getattr(value, "value", value))
+
+
 def same_id(left: str | None, right: str | None) -> bool:
     """Whether two ARM resource ids name the same resource (case-insensitive, no trailing slash)."""
     return bool(left and right) and str(left).lower().rstrip("/") == str(right).lower().rstrip("/")
@@ -42,6 +47,11 @@ def id_part(resource_id: str, segment: str) -> str:
 def resource_name(resource_id: str) -> str:
     """The last segment of a resource id."""
     return resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def group_and_name(resource_id: str) -> tuple[str, str]:
+    """The resource group and name of a resource id, as the SDKs' get operations take them."""
+    return id_part(resource_id, "resourceGroups"), resource_name(resource_id)
 
 
 def vnet_of_subnet(subnet_id: str) -> str:
