@@ -210,7 +210,7 @@ def grade(url: str, learners: int, concurrency: int, workdir: Path, server_pid: 
     clock = time.perf_counter()
     roster_learners = load_roster(roster, lab)
     accounts = open_accounts(None, 300)
-    accounts.session.events.register("before-send", count)
+    accounts.on_request(count)
     accounts.preflight(roster_learners)
     setup_s = time.perf_counter() - clock
     clock, own_cpu, server_cpu = time.perf_counter(), time.process_time(), cpu_seconds(server_pid)

@@ -120,9 +120,10 @@ class Faults:
         self.release = threading.Event()
         self.stalled = threading.Event()
 
-    def install(self, session: Any) -> None:
-        session.events.register("after-call.sts.AssumeRole", self._remember)
-        session.events.register_first("before-send", self._before_send)
+    def install(self, accounts: Any) -> None:
+        """Watch the instructor's AssumeRole calls and fault the requests of every learner's clients."""
+        accounts.session.events.register("after-call.sts.AssumeRole", self._remember)
+        accounts.on_request(self._before_send)
 
     def _remember(self, parsed: dict[str, Any], **_: Any) -> None:
         if "Credentials" in parsed:
@@ -166,11 +167,13 @@ TEST_ATTEMPTS = 2
 def opener_with(faults: Faults) -> Callable[..., Any]:
     """A stand-in for `grade_command.open_accounts`: the same opener, with faults and fewer attempts."""
 
-    def open_accounts(region: str | None, timeout_s: float, max_attempts: int = TEST_ATTEMPTS) -> Any:
+    def open_accounts(
+        region: str | None, timeout_s: float, max_attempts: int = TEST_ATTEMPTS, concurrency: int = 16
+    ) -> Any:
         from labcheck.cohort.accounts import AccountOptions, AwsAccounts
 
-        accounts = AwsAccounts(AccountOptions(region=region, max_attempts=TEST_ATTEMPTS))
-        faults.install(accounts.session)
+        accounts = AwsAccounts(AccountOptions(region=region, max_attempts=TEST_ATTEMPTS, concurrency=concurrency))
+        faults.install(accounts)
         return accounts
 
     return open_accounts

@@ -118,7 +118,7 @@ def test_resume_after_an_interrupted_run_grades_only_the_rest(deployed, instruct
     roster = write_roster(tmp_path / "roster.csv", deployed)
     out = tmp_path / "out"
     accounts = AwsAccounts(AccountOptions(max_attempts=TEST_ATTEMPTS))
-    faults.install(accounts.session)
+    faults.install(accounts)
     learners = load_roster(roster, lab)
     accounts.preflight(learners)
 
@@ -204,7 +204,7 @@ def test_a_learner_over_time_is_an_error_row_and_its_worker_stops(instructor, tm
     learners = load_roster(write_roster(tmp_path / "roster.csv", [STALLED]), lab)
     injected = Faults((STALLED,))
     accounts = AwsAccounts(AccountOptions(max_attempts=TEST_ATTEMPTS))
-    injected.install(accounts.session)
+    injected.install(accounts)
     accounts.preflight(learners)
     clock = time.monotonic()
     try:
@@ -280,7 +280,7 @@ def test_instructor_credentials_that_do_not_work_stop_the_run_before_grading(ins
 
     opened = grade_command.open_accounts
 
-    def refusing(region, timeout_s, max_attempts=1):
+    def refusing(region, timeout_s, max_attempts=1, concurrency=16):
         accounts = opened(region, timeout_s)
         accounts.session.events.register_first("before-send", refuse_instructor)
         return accounts

@@ -30,7 +30,7 @@ BUCKET = "labcheck-rag-docs-{account}"  # bucket names are global, on the server
 ROLE = "labcheck-rag-kb"
 TITAN_V2 = "amazon.titan-embed-text-v2:0"
 CLI_TIMEOUT_S = 120
-_ACCOUNTS = iter(range(420_000_000_001, 420_000_000_100))  # apart from the privatelink tests' accounts
+_ACCOUNTS = iter(range(430_000_000_001, 430_000_000_100))  # apart from the privatelink and finops accounts
 
 # Readable in moto: graded for real.
 MOTO_GRADED = (

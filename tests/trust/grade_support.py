@@ -250,9 +250,12 @@ def retry_budget(max_attempts: int) -> Iterator[None]:
     """`labcheck grade` opens accounts with this many attempts per request, whatever --max-attempts says."""
     from labcheck.cohort.accounts import AccountOptions, AwsAccounts
 
-    def open_accounts(region: str | None, timeout_s: float, _attempts_from_cli: int = 0) -> AwsAccounts:
+    def open_accounts(
+        region: str | None, timeout_s: float, _attempts_from_cli: int = 0, concurrency: int = 16
+    ) -> AwsAccounts:
         seconds = int(min(3600, max(900, timeout_s + 60)))
-        return AwsAccounts(AccountOptions(region=region, max_attempts=max_attempts, session_seconds=seconds))
+        options = AccountOptions(region, max_attempts, seconds, concurrency)
+        return AwsAccounts(options)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(grade_command, "open_accounts", open_accounts)

@@ -30,7 +30,7 @@ LAB = "aws-bedrock-privatelink"
 REGION = "eu-central-1"
 VERIFY = ("verify", LAB, "--region", REGION)
 CLI_TIMEOUT_S = 120
-_ACCOUNTS = itertools.count(520_000_000_001)  # unique in this process; other suites use other ranges
+_ACCOUNTS = itertools.count(540_000_000_001)  # unique in this process: the cohort suite uses 52xxx, e2e 4xxxx
 
 
 @dataclass(frozen=True)

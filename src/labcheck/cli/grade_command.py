@@ -81,7 +81,10 @@ def grade(
     if lab.cloud not in ("aws", "azure"):
         raise UsageError(f"cohort grading reaches AWS and Azure accounts; lab {lab.id} runs on {lab.cloud}")
     learners = load_roster(roster, lab)
-    accounts = open_accounts(region, timeout, max_attempts) if lab.cloud == "aws" else open_azure_accounts()
+    if lab.cloud == "aws":
+        accounts: AwsAccounts | AzureAccounts = open_accounts(region, timeout, max_attempts, concurrency)
+    else:
+        accounts = open_azure_accounts()
     accounts.preflight(learners)
     try:
         with progress_bar() as progress:
@@ -103,7 +106,9 @@ def open_azure_accounts() -> AzureAccounts:
     return AzureAccounts()
 
 
-def open_accounts(region: str | None, timeout_s: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> AwsAccounts:
+def open_accounts(
+    region: str | None, timeout_s: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS, concurrency: int = 16
+) -> AwsAccounts:
     """The instructor's account opener (tests replace this to inject faults)."""
     if importlib.util.find_spec("boto3") is None:
         raise MissingExtraError("aws", "boto3")
@@ -111,7 +116,8 @@ def open_accounts(region: str | None, timeout_s: float, max_attempts: int = DEFA
 
     # Assumed-role sessions outlive a learner's grading, within STS's default one-hour role maximum.
     session_seconds = int(min(3600, max(900, timeout_s + 60)))
-    return AwsAccounts(AccountOptions(region=region, max_attempts=max_attempts, session_seconds=session_seconds))
+    options = AccountOptions(region, max_attempts, session_seconds, concurrency)
+    return AwsAccounts(options)
 
 
 @app.command()

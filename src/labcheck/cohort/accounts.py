@@ -1,30 +1,29 @@
 """Opening learner accounts: the instructor's session assumes each learner's read-only grader role.
 
-One botocore session, and so one loader, serves the whole cohort: every service model is parsed once
-(about 0.2 s for EC2) instead of once per learner. Each learner still gets clients of their own, built
-from that session with the assumed role's keys: LiveAws deduplicates the learner's requests, and
-botocore's retry quota is per client, so a throttled learner cannot spend another learner's retries.
-botocore creates its session components lazily and is not safe doing so from many threads at once, so
-creating clients is serialised by one lock (it is CPU work under the GIL anyway).
+Nothing is built per learner but the assumed role's keys and LiveAws's memo: every learner whose role is
+assumed reads through one `ClientPool` whose clients sign with the keys bound to the calling worker
+(clients.py), so service models are parsed once and clients created once per service and Region for the
+whole cohort, not once per learner. Learners read through a profile of the instructor's configuration get
+one pool per profile.
 """
 
 from __future__ import annotations
 
 import re
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from labcheck.cohort.grading import checkpoint
 from labcheck.cohort.roster import Learner
 from labcheck.errors import ProviderError, UsageError
+from labcheck.providers.aws.clients import AccountKeys, ClientPool, create_client
 from labcheck.providers.aws.live import LiveAws
-from labcheck.providers.aws.session import DEFAULT_MAX_ATTEMPTS, AwsOptions, client_config
+from labcheck.providers.aws.session import DEFAULT_MAX_ATTEMPTS
 
 if TYPE_CHECKING:
     import boto3
 
-_CLIENT_LOCK = threading.Lock()
 _EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
 _REFUSED = {"InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"}
@@ -42,30 +41,26 @@ class AccountOptions:
         region: The Region of rows that name none (else the instructor's configured Region).
         max_attempts: Total attempts per request, as in `verify`.
         session_seconds: Lifetime of each assumed-role session; grading one learner takes seconds.
+        concurrency: Learners graded at once, and so the threads sharing each client's connections.
     """
 
     region: str | None = None
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     session_seconds: int = 900
+    concurrency: int = 16
 
 
 def _new_session(region: str | None, profile: str | None = None, loader: Any = None) -> tuple[boto3.Session, Any]:
-    """A boto3 session whose `client()` may be called from many threads, and its loader (pass it on to share)."""
+    """A boto3 session and its data loader; pass the loader of another session to share its parsed models."""
     import boto3
     import botocore.session
-
-    class SharedSession(boto3.Session):
-        def client(self, *args: Any, **kwargs: Any) -> Any:
-            with _CLIENT_LOCK:
-                return super().client(*args, **kwargs)
 
     core = botocore.session.get_session()
     if loader is not None:
         core.register_component("data_loader", loader)
-    session = SharedSession(botocore_session=core, region_name=region, profile_name=profile)
-    # Every request of a worker first asks whether its learner ran out of time or the run was stopped.
-    session.events.register_first("before-send", _checkpoint)
-    return session, core.get_component("data_loader")
+    return boto3.Session(botocore_session=core, region_name=region, profile_name=profile), core.get_component(
+        "data_loader"
+    )
 
 
 def _checkpoint(**_: Any) -> None:
@@ -73,13 +68,13 @@ def _checkpoint(**_: Any) -> None:
 
 
 class AwsAccounts:
-    """Opens each learner's AWS account as a LiveAws view, from one shared session."""
+    """Opens each learner's AWS account as a LiveAws view over pooled clients."""
 
     def __init__(self, options: AccountOptions) -> None:
         """Open the instructor's session from the standard credential chain (AWS_PROFILE, environment, SSO).
 
         Args:
-            options: Region default, retry budget and session lifetime.
+            options: Region default, retry budget, session lifetime and concurrency.
 
         Raises:
             UsageError: The instructor's AWS configuration cannot be read.
@@ -91,14 +86,31 @@ class AwsAccounts:
         except BotoCoreError as error:  # e.g. AWS_PROFILE names a profile that does not exist
             raise UsageError(f"instructor's AWS configuration: {error}") from None
         self._options = options
-        self._aws_options = AwsOptions(region=options.region, max_attempts=options.max_attempts)
-        self._profiles: dict[str, boto3.Session] = {}
-        self._sts: dict[tuple[str, str], Any] = {}
+        self._own = self._pool(self.session)  # rows with neither role_arn nor profile: the instructor's account
+        self._assumed = ClientPool.for_assumed_roles(self._loader, options.max_attempts, options.concurrency)
+        self._profiles: dict[str, ClientPool] = {}
+        self._sts: dict[tuple[int, str], Any] = {}
+        self._hooks: list[Callable[..., None]] = []
         self.instructor_arn = ""
+        # Every request of a worker first asks whether its learner ran out of time or the run was stopped.
+        self.on_request(_checkpoint)
+
+    def _pool(self, session: boto3.Session) -> ClientPool:
+        return ClientPool(session, self._options.max_attempts, self._options.concurrency)
+
+    def on_request(self, handler: Callable[..., None]) -> None:
+        """Call `handler` before every HTTP attempt, the instructor's and every learner's (register before grading)."""
+        self._hooks.append(handler)
+        for pool in (self._own, self._assumed, *self._profiles.values()):
+            pool.on_request(handler)
+
+    def _base(self, learner: Learner) -> ClientPool:
+        """The pool of the identity that reaches the learner: a profile's, else the instructor's."""
+        return self._profiles.get(learner.profile, self._own)
 
     def region_of(self, learner: Learner) -> str:
         """The Region a learner is graded in: the row's, else --region, else the profile's or instructor's."""
-        base = self._profiles.get(learner.profile, self.session)
+        base = self._base(learner).session
         return learner.region or self._options.region or base.region_name or self.session.region_name or ""
 
     def preflight(self, learners: list[Learner]) -> None:
@@ -114,7 +126,9 @@ class AwsAccounts:
         known = set(self.session.available_profiles)
         for profile in sorted({learner.profile for learner in learners if learner.profile}):
             if profile in known:
-                self._profiles[profile] = _new_session(None, profile, self._loader)[0]
+                self._profiles[profile] = pool = self._pool(_new_session(None, profile, self._loader)[0])
+                for hook in self._hooks:
+                    pool.on_request(hook)
             else:
                 rows = ", ".join(str(x.row) for x in learners if x.profile == profile)
                 problems.append(f"row {rows}: profile {profile!r} is not in your AWS configuration")
@@ -131,7 +145,7 @@ class AwsAccounts:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
         try:
-            return str(self._sts_client(self.session, region).get_caller_identity()["Arn"])
+            return str(self._own.client("sts", region).get_caller_identity()["Arn"])
         except NoCredentialsError:
             raise UsageError(
                 "no AWS credentials to assume the learners' roles: set AWS_PROFILE or AWS_ACCESS_KEY_ID/..."
@@ -158,21 +172,20 @@ class AwsAccounts:
         """
         if name != "aws":
             raise UsageError(f"cohort grading reaches AWS accounts only, not {name}")
-        base = self._profiles.get(learner.profile, self.session)
         region = self.region_of(learner)
-        credentials = self._assume(base, learner, region) if learner.role_arn else None
-        return LiveAws(base, self._aws_options, credentials=credentials, region=region)
+        if learner.role_arn:
+            return LiveAws(self._assumed, region, self._assume(learner, region))
+        return LiveAws(self._base(learner), region)
 
     def _sts_client(self, base: boto3.Session, region: str) -> Any:
-        # One STS client per calling identity and Region: throttling of AssumeRole is the instructor's
-        # account's limit, so its retry quota is rightly shared by every learner assumed through it.
-        key = (str(id(base)), region)
+        # AssumeRole is not a read, so it cannot go through a read-only pool. One client per calling identity
+        # and Region: throttling of AssumeRole is that account's limit, so its retry quota is rightly shared.
+        key = (id(base), region)
         if key not in self._sts:
-            client = base.client("sts", region_name=region, config=client_config(self._options.max_attempts))
-            self._sts.setdefault(key, client)
+            self._sts.setdefault(key, create_client(base, "sts", region, self._options.max_attempts))
         return self._sts[key]
 
-    def _assume(self, base: boto3.Session, learner: Learner, region: str) -> tuple[str, str, str | None]:
+    def _assume(self, learner: Learner, region: str) -> AccountKeys:
         from botocore.exceptions import BotoCoreError, ClientError
 
         params: dict[str, Any] = {
@@ -183,13 +196,13 @@ class AwsAccounts:
         if learner.external_id:
             params["ExternalId"] = learner.external_id
         try:
-            found = self._sts_client(base, region).assume_role(**params)["Credentials"]
+            found = self._sts_client(self._base(learner).session, region).assume_role(**params)["Credentials"]
         except ClientError as error:
             problem = _assume_problem(learner.role_arn, region, dict(error.response), self.instructor_arn)
             raise AccountAccessError(problem) from None
         except BotoCoreError as error:
             raise AccountAccessError(f"cannot assume {learner.role_arn}: {error}") from None
-        return str(found["AccessKeyId"]), str(found["SecretAccessKey"]), found.get("SessionToken")
+        return AccountKeys(str(found["AccessKeyId"]), str(found["SecretAccessKey"]), found.get("SessionToken"))
 
 
 def _assume_problem(role_arn: str, region: str, response: dict[str, Any], instructor: str) -> str:

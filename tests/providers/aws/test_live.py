@@ -32,7 +32,8 @@ from labcheck.errors import (
     ReadOnlyViolationError,
     ThrottledError,
 )
-from labcheck.providers.aws import reader as live_module
+from labcheck.providers.aws import clients as clients_module
+from labcheck.providers.aws.clients import ClientPool
 from labcheck.providers.aws.live import LiveAws
 from labcheck.providers.aws.reader import iam_action
 from labcheck.providers.aws.session import AwsOptions, client_config, new_session
@@ -95,7 +96,8 @@ class ActionRecorder:
         self._actions.add(iam_action(model.service_model.signing_name, model.name))
 
     def actions_of(self, read: Callable[[LiveAws], Any]) -> set[str]:
-        live = LiveAws(self._session, OPTIONS)  # a fresh memo; its opening GetCallerIdentity is not counted
+        # A fresh memo; its opening GetCallerIdentity is not counted.
+        live = LiveAws(ClientPool(self._session, OPTIONS.max_attempts), REGION)
         self._actions.clear()
         read(live)
         return set(self._actions)
@@ -810,7 +812,7 @@ def test_an_unreachable_account_fails_at_open(account: ClientFactory) -> None:
     with pytest.raises(
         CredentialsError, match=r"could not open the AWS account: sts:GetCallerIdentity: could not reach"
     ):
-        LiveAws(session, OPTIONS)
+        LiveAws(ClientPool(session, OPTIONS.max_attempts), REGION)
 
 
 @pytest.mark.parametrize(
@@ -995,7 +997,7 @@ def test_the_guard_runs_before_a_stub_answers(account: ClientFactory) -> None:
     ["DescribeVpcs", "GetRole", "ListFunctions", "LookupEvents", "BatchGetCollection", "GetCallerIdentity"],
 )
 def test_reads_pass_the_guard(operation: str) -> None:
-    assert live_module._refuse_writes(model=SimpleNamespace(name=operation)) is None
+    assert clients_module._refuse_writes(model=SimpleNamespace(name=operation)) is None
 
 
 @pytest.mark.parametrize(
@@ -1004,7 +1006,7 @@ def test_reads_pass_the_guard(operation: str) -> None:
 )
 def test_writes_fail_the_guard(operation: str) -> None:
     with pytest.raises(ReadOnlyViolationError, match=operation):
-        live_module._refuse_writes(model=SimpleNamespace(name=operation))
+        clients_module._refuse_writes(model=SimpleNamespace(name=operation))
 
 
 def test_read_calls_are_sent(account: ClientFactory) -> None:

@@ -20,6 +20,7 @@ import pytest
 from botocore.stub import Stubber
 
 from labcheck.errors import PermissionDeniedError, ProviderError
+from labcheck.providers.aws.clients import ClientPool
 from labcheck.providers.aws.live import LiveAws
 from labcheck.providers.aws.reader import iam_action
 from labcheck.providers.aws.session import AwsOptions, new_session
@@ -350,7 +351,7 @@ class ActionRecorder:
         self._actions.add(iam_action(service.signing_name, model.name, service.service_name))
 
     def actions_of(self, read: Callable[[LiveAws], Any]) -> set[str]:
-        live = LiveAws(self._session, OPTIONS)
+        live = LiveAws(ClientPool(self._session, OPTIONS.max_attempts), REGION)
         self._actions.clear()
         read(live)
         return set(self._actions)

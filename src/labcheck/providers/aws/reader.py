@@ -1,7 +1,8 @@
 """The plumbing of every AWS read: clients, the read-only guard, memoisation and error translation.
 
-Three guarantees hold for every request, because every request goes through `AwsReader._call`/`_pages`:
-- read-only: a botocore `before-call` hook refuses any operation that is not a Describe/Get/List/Lookup/
+Three guarantees hold for every request, because every request goes through `AwsReader._call`/`_pages`
+on a client of a `ClientPool` (clients.py):
+- read-only: the pool's `before-call` hook refuses any operation that is not a Describe/Get/List/Lookup/
   BatchGet before it is signed or sent;
 - each distinct request is made at most once per run (results and errors are memoised), so twelve checks
   reading the same endpoint cost one DescribeVpcEndpoints;
@@ -18,22 +19,17 @@ import json
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from labcheck.errors import (
     CredentialsError,
     PermissionDeniedError,
     ProviderError,
-    ReadOnlyViolationError,
     ThrottledError,
 )
-from labcheck.providers.aws.session import AwsOptions, client_config, new_session
+from labcheck.providers.aws.clients import AccountBinding, AccountKeys, ClientPool, reading_as
+from labcheck.providers.aws.session import AwsOptions, new_session
 from labcheck.providers.aws.view import Document
-
-if TYPE_CHECKING:
-    import boto3
-
-READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "BatchGet")
 
 # Operations whose IAM action is not "<signing name>:<operation name>".
 _ACTION_EXCEPTIONS = {
@@ -86,11 +82,6 @@ def iam_action(signing_name: str, operation: str, service_name: str = "") -> str
     return _ACTION_EXCEPTIONS.get((signing_name, operation), f"{prefix}:{operation}")
 
 
-def _refuse_writes(model: Any, **_: Any) -> None:
-    if not model.name.startswith(READ_PREFIXES):
-        raise ReadOnlyViolationError(f"labcheck refused to send {model.name}: it only reads")
-
-
 def policy_document(value: Any) -> Document:
     """IAM returns URL-encoded JSON where botocore has not decoded it already; EC2 returns JSON text."""
     if isinstance(value, Mapping):
@@ -115,24 +106,23 @@ def tags_from_list(items: list[dict[str, str]] | None) -> dict[str, str]:
 class AwsReader:
     """The plumbing every AWS read goes through, for one account and Region."""
 
-    def __init__(
-        self,
-        session: boto3.Session,
-        options: AwsOptions,
-        credentials: tuple[str, str, str | None] | None = None,
-        region: str | None = None,
-    ) -> None:
-        # `credentials` and `region` let cohort grading open many accounts from one shared session, so the
-        # service models load once: (access key, secret, session token) of an assumed role, and its Region.
-        self._session = session
-        self._config = client_config(options.max_attempts)
-        self._clients: dict[str, Any] = {}
+    def __init__(self, clients: ClientPool, region: str, keys: AccountKeys | None = None) -> None:
+        """Open one account: its identity is read at once, so credentials that do not work fail here.
+
+        Args:
+            clients: Where the clients come from; shared by every account a cohort run opens.
+            region: The lab Region.
+            keys: An assumed role's keys, for a pool that signs with bound keys (cohort grading).
+
+        Raises:
+            CredentialsError: The account's credentials were refused, or the account could not be reached.
+        """
+        if (keys is not None) != clients.bound:
+            raise ValueError("an assumed role's keys need a bound ClientPool, and a bound pool needs keys")
+        self._pool = clients
+        self._account = AccountBinding(keys) if keys is not None else None
         self._memo: dict[str, Any] = {}
-        self._region: str = region or session.region_name
-        self._keys: dict[str, Any] = {}
-        if credentials is not None:
-            key, secret, token = credentials
-            self._keys = {"aws_access_key_id": key, "aws_secret_access_key": secret, "aws_session_token": token}
+        self._region = region
         try:
             identity = self._call("sts", "get_caller_identity")
         except PermissionDeniedError as error:  # no policy can deny GetCallerIdentity: the credentials were refused
@@ -145,7 +135,8 @@ class AwsReader:
     @classmethod
     def open(cls, options: AwsOptions) -> Self:
         """Open the account the standard credential chain (or the profile) points at."""
-        return cls(new_session(options), options)
+        session = new_session(options)
+        return cls(ClientPool(session, options.max_attempts), session.region_name)
 
     @property
     def account_id(self) -> str:
@@ -167,17 +158,7 @@ class AwsReader:
     def client(self, service: str) -> Any:
         """The read-only client of a service, in the lab Region unless named "<service>@<region>"."""
         name, _, region = service.partition("@")
-        region = region or SINGLE_REGION_SERVICES.get(name, self._region)
-        key = name if region == self._region else f"{name}@{region}"
-        if key not in self._clients:
-            client = self._session.client(  # type: ignore[call-overload]
-                name, config=self._config, region_name=region, **self._keys
-            )
-            # First among the most specific handlers: botocore runs "before-call.*.*" handlers (a Stubber's
-            # canned answer, for one) ahead of plain "before-call" ones, and stops at the first answer.
-            client.meta.events.register_first("before-call.*.*", _refuse_writes)
-            self._clients[key] = client
-        return self._clients[key]
+        return self._pool.client(name, region or SINGLE_REGION_SERVICES.get(name, self._region))
 
     def _call(self, service: str, operation: str, **params: Any) -> Any:
         return self._memoised(service, operation, params, lambda c: getattr(c, operation)(**params))
@@ -192,7 +173,7 @@ class AwsReader:
         memo_key = json.dumps([service, operation, params], sort_keys=True, default=str)
         if memo_key not in self._memo:
             try:
-                with self._translated(service, operation.removeprefix("pages:")):
+                with self._translated(service, operation.removeprefix("pages:")), reading_as(self._account):
                     self._memo[memo_key] = run(self.client(service))
             except ProviderError as error:
                 self._memo[memo_key] = error

@@ -34,14 +34,21 @@ class AwsOptions:
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
 
 
-def client_config(max_attempts: int) -> Config:
-    """The botocore configuration of every client: standard retries, bounded in total attempts and time."""
+def client_config(max_attempts: int, max_connections: int = 10) -> Config:
+    """The botocore configuration of every client: standard retries, bounded in total attempts and time.
+
+    Args:
+        max_attempts: Total attempts per request.
+        max_connections: HTTP connections the client keeps open: at least the threads sharing it, or
+            urllib3 discards the extra connections after each request and reconnects.
+    """
     from botocore.config import Config
 
     return Config(
         retries={"mode": "standard", "total_max_attempts": max_attempts},
         connect_timeout=5,
         read_timeout=30,
+        max_pool_connections=max_connections,
         user_agent_extra="labcheck",
     )
 
