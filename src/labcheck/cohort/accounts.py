@@ -1,10 +1,10 @@
 """Opening learner accounts: the instructor's session assumes each learner's read-only grader role.
 
 Nothing is built per learner but the assumed role's keys and LiveAws's memo: every learner whose role is
-assumed reads through one `ClientPool` whose clients sign with the keys bound to the calling worker
-(clients.py), so service models are parsed once and clients created once per service and Region for the
-whole cohort, not once per learner. Learners read through a profile of the instructor's configuration get
-one pool per profile.
+assumed reads through one `ClientPool`, whose clients read as the account bound to the calling worker (its
+keys, its retry quota: clients.py). So service models are parsed once, and clients and their connections
+made once per service and Region for the whole cohort, not once per learner. Learners read through a
+profile of the instructor's configuration get one pool per profile.
 """
 
 from __future__ import annotations
@@ -182,7 +182,8 @@ class AwsAccounts:
         # and Region: throttling of AssumeRole is that account's limit, so its retry quota is rightly shared.
         key = (id(base), region)
         if key not in self._sts:
-            self._sts.setdefault(key, create_client(base, "sts", region, self._options.max_attempts))
+            options = self._options
+            self._sts.setdefault(key, create_client(base, "sts", region, options.max_attempts, options.concurrency))
         return self._sts[key]
 
     def _assume(self, learner: Learner, region: str) -> AccountKeys:

@@ -200,7 +200,8 @@ def _hand_retries_to_bound_account(client: Any) -> None:
         client.meta.events.register(f"{event}.{service}", dispatch)
 
 
-def create_client(session: boto3.Session, service: str, region: str, max_attempts: int) -> Any:
-    """A client outside any pool, for the few writes labcheck's own plumbing makes (STS AssumeRole)."""
+def create_client(session: boto3.Session, service: str, region: str, max_attempts: int, max_connections: int) -> Any:
+    """A client outside any pool and its read-only guard, for STS AssumeRole, which is not a read."""
+    config = client_config(max_attempts, max_connections)
     with _CREATION_LOCK:
-        return session.client(service, region_name=region, config=client_config(max_attempts))  # type: ignore[call-overload]
+        return session.client(service, region_name=region, config=config)  # type: ignore[call-overload]
