@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from cohort_helpers import (
     COHORT,
@@ -22,14 +20,7 @@ from cohort_helpers import (
 
 from labcheck.catalog import get_lab
 from labcheck.cli import grade_command
-from labcheck.testing.moto_server import account_session, client_factory, start_moto_server
-
-
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    server, url = start_moto_server()
-    yield url
-    server.stop()
+from labcheck.testing.moto_server import account_session, client_factory
 
 
 @pytest.fixture(scope="session")

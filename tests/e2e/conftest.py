@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 
 from labcheck.catalog import get_lab
-from labcheck.testing.moto_server import account_env, account_session, client_factory, start_moto_server
+from labcheck.testing.moto_server import account_env, account_session, client_factory
 
 LAB = "aws-bedrock-privatelink"
 REGION = "eu-central-1"
@@ -156,14 +155,6 @@ class Cohort:
 
     def _collect(self, variant: str, account: str, child: Child) -> None:
         self._results[variant] = (account, child.wait())
-
-
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    """The base URL of the session's moto server (127.0.0.1 only)."""
-    server, url = start_moto_server()
-    yield url
-    server.stop()
 
 
 @pytest.fixture(scope="session")

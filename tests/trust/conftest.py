@@ -1,4 +1,4 @@
-"""Trust-test fixtures: a moto server on 127.0.0.1 (enforcement off) and a reference deployment in it."""
+"""Trust-test fixtures: a reference deployment in the session's moto server (tests/conftest.py), and shared models."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from trust_support import deploy, shared_loader
 
-from labcheck.testing.moto_server import account_env, start_moto_server
+from labcheck.testing.moto_server import account_env
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -18,14 +18,6 @@ def _shared_botocore_loader() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(botocore.session, "create_loader", shared_loader)
         yield
-
-
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    """A moto server on 127.0.0.1 with IAM enforcement off (the enforcing one runs in a child process)."""
-    server, url = start_moto_server()
-    yield url
-    server.stop()
 
 
 @pytest.fixture(scope="session")
