@@ -197,13 +197,15 @@ class AwsAccounts:
         if learner.external_id:
             params["ExternalId"] = learner.external_id
         try:
-            found = self._sts_client(self._base(learner).session, region).assume_role(**params)["Credentials"]
+            answer = self._sts_client(self._base(learner).session, region).assume_role(**params)
         except ClientError as error:
             problem = _assume_problem(learner.role_arn, region, dict(error.response), self.instructor_arn)
             raise AccountAccessError(problem) from None
         except BotoCoreError as error:
             raise AccountAccessError(f"cannot assume {learner.role_arn}: {error}") from None
-        return AccountKeys(str(found["AccessKeyId"]), str(found["SecretAccessKey"]), found.get("SessionToken"))
+        found = answer["Credentials"]
+        arn = str(answer.get("AssumedRoleUser", {}).get("Arn", ""))
+        return AccountKeys(str(found["AccessKeyId"]), str(found["SecretAccessKey"]), found.get("SessionToken"), arn)
 
 
 def _assume_problem(role_arn: str, region: str, response: dict[str, Any], instructor: str) -> str:

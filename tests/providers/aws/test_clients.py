@@ -63,6 +63,19 @@ class FailingKeys:
         return AWSResponse(request.url, 500, {"Content-Type": "application/x-amz-json-1.1"}, _Body(body))
 
 
+def test_keys_that_name_their_session_open_the_account_without_a_request(account: ClientFactory) -> None:
+    found = account("sts").assume_role(RoleArn=f"arn:aws:iam::{ACCOUNTS[0]}:role/grader", RoleSessionName="grader")
+    keys, session = found["Credentials"], found["AssumedRoleUser"]["Arn"]
+    pool, sent = bound_pool(), Counter[str]()
+    pool.on_request(lambda event_name, **_: sent.update([event_name]))
+    named = AccountKeys(keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"], session)
+    opened = LiveAws(pool, REGION, named)
+    assert (opened.account_id, opened.caller_arn) == (ACCOUNTS[0], session)
+    assert sent == Counter()
+    LiveAws(pool, REGION, named._replace(session_arn=""))  # without the name, GetCallerIdentity asks
+    assert sent == Counter({"before-send.sts.GetCallerIdentity": 1})
+
+
 def test_accounts_on_one_pool_share_its_clients_and_sign_with_their_own_keys(account: ClientFactory) -> None:
     pool = bound_pool()
     first, second = (LiveAws(pool, REGION, assumed_keys(account, a)) for a in ACCOUNTS)

@@ -45,6 +45,7 @@ class AccountKeys(NamedTuple):
     access_key: str
     secret_key: str
     token: str | None = None
+    session_arn: str = ""  # AssumeRole's AssumedRoleUser ARN: it names the account, so no GetCallerIdentity
 
 
 class AccountBinding:

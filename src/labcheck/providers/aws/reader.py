@@ -107,7 +107,9 @@ class AwsReader:
     """The plumbing every AWS read goes through, for one account and Region."""
 
     def __init__(self, clients: ClientPool, region: str, keys: AccountKeys | None = None) -> None:
-        """Open one account: its identity is read at once, so credentials that do not work fail here.
+        """Open one account; credentials that do not work fail here.
+
+        The identity is read at once with GetCallerIdentity, unless an assumed role's keys name it.
 
         Args:
             clients: Where the clients come from; shared by every account a cohort run opens.
@@ -123,14 +125,20 @@ class AwsReader:
         self._account = AccountBinding(keys) if keys is not None else None
         self._memo: dict[str, Any] = {}
         self._region = region
+        if keys is not None and keys.session_arn:  # arn:aws:sts::<account>:assumed-role/<role>/<session>
+            self._account_id, self.caller_arn = keys.session_arn.split(":")[4], keys.session_arn
+        else:
+            self._account_id, self.caller_arn = self._caller_identity()
+
+    def _caller_identity(self) -> tuple[str, str]:
+        """The account and the caller's ARN, from GetCallerIdentity."""
         try:
             identity = self._call("sts", "get_caller_identity")
+            return str(identity["Account"]), str(identity["Arn"])
         except PermissionDeniedError as error:  # no policy can deny GetCallerIdentity: the credentials were refused
             raise CredentialsError(f"AWS refused the credentials ({error.code or 'denied'})") from None
         except ProviderError as error:  # the runner maps ProviderError per check; opening has no check to fail
             raise CredentialsError(f"could not open the AWS account: {error}") from None
-        self._account_id: str = identity["Account"]
-        self.caller_arn: str = identity["Arn"]
 
     @classmethod
     def open(cls, options: AwsOptions) -> Self:
