@@ -2,9 +2,8 @@
 saturation rate, and peak RSS. Prints; never asserts.
 
 Run: .venv/bin/python benchmarks/cohort.py [--learners 1000] [--concurrency 16] [--latency-ms 50] [--stock-server]
-On 2 cores, try `--concurrency 48` without latency and `--concurrency 96 --latency-ms 50`: at the default
-16, each worker spends most of its time in botocore's backoff before retrying the two APIs moto answers
-with HTTP 500 (below), so neither labcheck nor the server is busy.
+On 2 cores, labcheck and the server each need about one core: try `--concurrency 96 --latency-ms 50` for the
+latency target. More threads than that without latency only add contention for Python's GIL.
 
 * The moto server runs as its own process on 127.0.0.1, so its CPU and memory are not this process's. It
   shares the machine's cores with this process, as it would with a CI runner. By default it is moto's app
@@ -15,11 +14,11 @@ with HTTP 500 (below), so neither labcheck nor the server is busy.
 * Grading goes through the same code as `labcheck grade`: the roster is a CSV read by `load_roster`,
   accounts are opened by `grade_command.open_accounts` (fake instructor keys, AWS_ENDPOINT_URL), then
   `preflight`, `grade_cohort` (results.jsonl, fsync per learner) and `write_gradebook`.
-* API calls are HTTP attempts counted by a `before-send` hook on every session of the run (retries of the
-  two APIs moto 5.2.5 answers with HTTP 500, CloudTrail LookupEvents and Logs GetDataProtectionPolicy,
-  included: 8 of the 31.7 attempts per learner).
+* API calls are HTTP attempts counted by a `before-send` hook on every session of the run, AssumeRole
+  included (about 23 per learner).
 * Saturation: after grading, the same number of threads call the server in a closed loop with plain
-  boto3 clients, with the grading run's mix of services, for --saturation-s seconds.
+  boto3 clients, with the grading run's mix of services, for --saturation-s seconds. The CPU this process
+  spends per call in that loop is printed next to labcheck's, as the floor a botocore call costs.
 * --latency-ms puts a delaying proxy between labcheck and the server: a TCP relay (an asyncio child process
   on 127.0.0.1) that holds each chunk of request bytes that long before passing it on, as a network with
   that one-way latency would, and passes answers straight back. It reads no HTTP, so it costs little CPU
@@ -240,8 +239,12 @@ def saturation(
     account of its own (the server's cost per call may depend on the account), with the grading run's mix."""
     import boto3
 
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
     session = boto3.Session(region_name=REGION, **FAKE)
     sts = session.client("sts", endpoint_url=url)
+    once = Config(retries={"mode": "standard", "max_attempts": 1})  # an error answer is one call, as in grading
     # Keyed by the event names the grading run's counter used; (client, call) for each.
     calls: dict[str, tuple[str, Callable[[Any], Any]]] = {
         "sts": ("sts", lambda c: c.get_caller_identity()),
@@ -249,8 +252,7 @@ def saturation(
         "iam": ("iam", lambda c: c.list_role_policies(RoleName="labcheck-app")),
         "lambda": ("lambda", lambda c: c.list_functions()),
         "cloudwatch-logs": ("logs", lambda c: c.describe_log_groups()),
-        # Grading's CloudTrail calls are LookupEvents, which moto answers with HTTP 500; DescribeTrails stands in.
-        "cloudtrail": ("cloudtrail", lambda c: c.describe_trails()),
+        "cloudtrail": ("cloudtrail", lambda c: c.lookup_events(MaxResults=50)),
         "kms": ("kms", lambda c: c.list_keys()),
         "bedrock": ("bedrock", lambda c: c.get_model_invocation_logging_configuration()),
     }
@@ -264,7 +266,9 @@ def saturation(
             "aws_secret_access_key": keys["SecretAccessKey"],
             "aws_session_token": keys["SessionToken"],
         }
-        clients.append({event: session.client(name, endpoint_url=url, **secret) for event, (name, _) in calls.items()})
+        clients.append(
+            {event: session.client(name, endpoint_url=url, config=once, **secret) for event, (name, _) in calls.items()}
+        )
     done = [0] * threads
     start_at = time.monotonic() + 1.0  # a second of warm-up
     stop_at = start_at + seconds
@@ -275,7 +279,10 @@ def saturation(
             now = time.monotonic()
             if now > stop_at:
                 return
-            calls[service][1](own[service])
+            try:
+                calls[service][1](own[service])
+            except ClientError:  # e.g. the stock server's HTTP 500 for LookupEvents: still a call it served
+                pass
             if now >= start_at:
                 done[slot] += 1
 
@@ -283,10 +290,11 @@ def saturation(
     for thread in pool:
         thread.start()
     time.sleep(max(0.0, start_at - time.monotonic()))
-    server_cpu = cpu_seconds(server_pid)
+    server_cpu, own_cpu = cpu_seconds(server_pid), time.process_time()
     for thread in pool:
         thread.join()
-    return sum(done) / seconds, (cpu_seconds(server_pid) - server_cpu) / seconds
+    own_cpu = time.process_time() - own_cpu
+    return sum(done) / seconds, (cpu_seconds(server_pid) - server_cpu) / seconds, own_cpu / max(1, sum(done))
 
 
 def main() -> None:
@@ -340,8 +348,8 @@ def run(args: argparse.Namespace) -> None:
     report(args, graded, saturated)
 
 
-def report(args: argparse.Namespace, graded: dict[str, Any], measured: tuple[float, float]) -> None:
-    saturated, saturated_cpu = measured
+def report(args: argparse.Namespace, graded: dict[str, Any], measured: tuple[float, float, float]) -> None:
+    saturated, saturated_cpu, boto3_cpu_per_call = measured
     n, wall = args.learners, graded["grading_s"]
     calls = sum(graded["calls"].values())
     rate = calls / wall
@@ -356,6 +364,8 @@ def report(args: argparse.Namespace, graded: dict[str, Any], measured: tuple[flo
     line("API calls (HTTP attempts)", f"{calls}", "", f"{calls / n:.1f} per learner")
     own_ms = graded["own_cpu"] * wall / n * 1000
     line("labcheck CPU per learner", f"{own_ms:.0f} ms", "", "this process's CPU time / learners (one core: GIL)")
+    per_call = f"plain boto3 in the saturation loop: {boto3_cpu_per_call * 1000:.2f} ms"
+    line("labcheck CPU per API call", f"{own_ms / (calls / n):.2f} ms", "", per_call)
     line("API calls/s", f"{rate:.0f}", "", ", ".join(f"{k} {v}" for k, v in graded["calls"].most_common()))
     line("server saturation calls/s", f"{saturated:.0f}", "", f"plain boto3, {args.concurrency} threads, same mix")
     helpers = ", ".join(f"{share:.0%} {name}" for name, share in graded["helper_cpu"].items())
