@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import itertools
 import os
 import resource
@@ -232,31 +233,29 @@ def grade(url: str, learners: int, concurrency: int, workdir: Path, helpers: dic
     }
 
 
-def saturation(
-    url: str, threads: int, mix: collections.Counter[str], seconds: float, server_pid: int, learners: int
-) -> tuple[float, float]:
-    """Calls/s of plain boto3 clients in a closed loop, one client set per thread, each thread in a seeded
-    account of its own (the server's cost per call may depend on the account), with the grading run's mix."""
-    import boto3
+# The saturation loop's call per service, keyed by the event names grading's counter used: (client, call).
+# GetCallerIdentity stands in for grading's AssumeRole, which would mint new keys in the server on every call.
+SATURATION_CALLS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "sts": ("sts", lambda c: c.get_caller_identity()),
+    "ec2": ("ec2", lambda c: c.describe_vpcs(Filters=[{"Name": "tag:labcheck-lab", "Values": [LAB]}])),
+    "iam": ("iam", lambda c: c.list_role_policies(RoleName="labcheck-app")),
+    "lambda": ("lambda", lambda c: c.list_functions()),
+    "cloudwatch-logs": ("logs", lambda c: c.describe_log_groups()),
+    "cloudtrail": ("cloudtrail", lambda c: c.lookup_events(MaxResults=50)),
+    "kms": ("kms", lambda c: c.list_keys()),
+    "bedrock": ("bedrock", lambda c: c.get_model_invocation_logging_configuration()),
+}
 
+
+def saturation_clients(url: str, threads: int, learners: int) -> list[dict[str, Any]]:
+    """One set of plain boto3 clients per thread, each set in a seeded account of its own (the server's cost
+    per call may depend on the account), making one attempt per call: an error answer is one call served."""
+    import boto3
     from botocore.config import Config
-    from botocore.exceptions import ClientError
 
     session = boto3.Session(region_name=REGION, **FAKE)
     sts = session.client("sts", endpoint_url=url)
-    once = Config(retries={"mode": "standard", "max_attempts": 1})  # an error answer is one call, as in grading
-    # Keyed by the event names the grading run's counter used; (client, call) for each.
-    calls: dict[str, tuple[str, Callable[[Any], Any]]] = {
-        "sts": ("sts", lambda c: c.get_caller_identity()),
-        "ec2": ("ec2", lambda c: c.describe_vpcs(Filters=[{"Name": "tag:labcheck-lab", "Values": [LAB]}])),
-        "iam": ("iam", lambda c: c.list_role_policies(RoleName="labcheck-app")),
-        "lambda": ("lambda", lambda c: c.list_functions()),
-        "cloudwatch-logs": ("logs", lambda c: c.describe_log_groups()),
-        "cloudtrail": ("cloudtrail", lambda c: c.lookup_events(MaxResults=50)),
-        "kms": ("kms", lambda c: c.list_keys()),
-        "bedrock": ("bedrock", lambda c: c.get_model_invocation_logging_configuration()),
-    }
-    plan = [service for service, n in mix.items() if service in calls for _ in range(n)]
+    once = Config(retries={"mode": "standard", "max_attempts": 1})
     clients = []
     for slot in range(threads):
         role = f"arn:aws:iam::{account_of(slot % learners)}:role/{ROLE}"
@@ -266,9 +265,22 @@ def saturation(
             "aws_secret_access_key": keys["SecretAccessKey"],
             "aws_session_token": keys["SessionToken"],
         }
+        calls = SATURATION_CALLS.items()
         clients.append(
-            {event: session.client(name, endpoint_url=url, config=once, **secret) for event, (name, _) in calls.items()}
+            {event: session.client(name, endpoint_url=url, config=once, **secret) for event, (name, _) in calls}
         )
+    return clients
+
+
+def saturation(
+    url: str, threads: int, mix: collections.Counter[str], seconds: float, server_pid: int, learners: int
+) -> tuple[float, float, float]:
+    """Calls/s of plain boto3 clients in a closed loop with the grading run's mix of services; the server's
+    CPU share meanwhile; and this process's CPU seconds per call."""
+    from botocore.exceptions import ClientError
+
+    plan = [service for service, n in mix.items() if service in SATURATION_CALLS for _ in range(n)]
+    clients = saturation_clients(url, threads, learners)
     done = [0] * threads
     start_at = time.monotonic() + 1.0  # a second of warm-up
     stop_at = start_at + seconds
@@ -279,10 +291,8 @@ def saturation(
             now = time.monotonic()
             if now > stop_at:
                 return
-            try:
-                calls[service][1](own[service])
-            except ClientError:  # e.g. the stock server's HTTP 500 for LookupEvents: still a call it served
-                pass
+            with contextlib.suppress(ClientError):  # e.g. the stock server's HTTP 500: still a call it served
+                SATURATION_CALLS[service][1](own[service])
             if now >= start_at:
                 done[slot] += 1
 
