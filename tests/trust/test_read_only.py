@@ -1,14 +1,12 @@
 """The read-only guarantee: a mutating call is refused before it is sent; checks reach a cloud only via a view.
 
-The live AWS adapter registers a `before-call` guard on every client it makes; anything but Describe/Get/
-List/Lookup/BatchGet raises ReadOnlyViolationError there, before the request is signed. Each test opens
-the adapter on the reference account through a transparent chaos proxy (rate 0), tries one mutating call
-per service aws-bedrock-privatelink's checks use (and sts AssumeRole), and sees it refused with a
-before-send counter on the client at 0 and no request at the proxy.
-
-The guard is a prefix rule, so it lets through reads that return credentials or data (sts
-GetSessionToken/GetFederationToken, s3 GetObject, ec2 GetPasswordData): the IAM policy is what keeps
-labcheck from those. A static scan then shows that every lab's checks.py uses only its view's members.
+The live AWS adapter registers a `before-call` guard on every client it makes; anything but a Describe/
+Get/List/Lookup/BatchGet whose IAM action an AWS view declares raises ReadOnlyViolationError there, before
+the request is signed. Each test opens the adapter on the reference account through a transparent chaos
+proxy (rate 0), tries one mutating call per service aws-bedrock-privatelink's checks use (and sts
+AssumeRole), and reads no view declares that return credentials or data, and sees each refused with a
+before-send counter on the client at 0 and no request at the proxy. A static scan then shows that every
+lab's checks.py uses only its view's members.
 """
 
 from __future__ import annotations
@@ -49,6 +47,14 @@ MUTATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "sts": ("assume_role", {"RoleArn": ROLE_ARN, "RoleSessionName": "labcheck"}),
 }
 
+# Reads by name that no view declares, because they return credentials or data: refused all the same.
+UNDECLARED_READS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "sts GetSessionToken": ("sts", "get_session_token", {}),
+    "s3 GetObject": ("s3", "get_object", {"Bucket": "labcheck-any-bucket", "Key": "prompts.jsonl"}),
+    "ec2 GetPasswordData": ("ec2", "get_password_data", {"InstanceId": "i-0123456789abcdef0"}),
+    "lambda GetFunction": ("lambda", "get_function", {"FunctionName": "labcheck-app"}),  # its code's URL
+}
+
 
 @pytest.fixture(scope="module")
 def live(moto_url: str, reference: tuple[str, dict[str, str]]) -> Iterator[tuple[LiveAws, ChaosProxy]]:
@@ -77,6 +83,16 @@ def test_a_mutating_call_is_refused_before_it_is_sent(live, service):
     with pytest.raises(ReadOnlyViolationError, match="only reads"):
         getattr(client, operation)(**parameters)
     assert sent == []
+    assert sum(proxy.requests.values()) == before
+
+
+@pytest.mark.parametrize("name", sorted(UNDECLARED_READS))
+def test_a_read_no_view_declares_is_refused_before_it_is_sent(live, name):
+    adapter, proxy = live
+    service, operation, parameters = UNDECLARED_READS[name]
+    before = sum(proxy.requests.values())
+    with pytest.raises(ReadOnlyViolationError, match="only what its views declare"):
+        getattr(adapter.client(service), operation)(**parameters)
     assert sum(proxy.requests.values()) == before
 
 

@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 from unittest import mock
 
 import boto3
+import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
@@ -33,9 +34,9 @@ from labcheck.errors import (
     ThrottledError,
 )
 from labcheck.providers.aws import clients as clients_module
+from labcheck.providers.aws.actions import iam_action
 from labcheck.providers.aws.clients import ClientPool
 from labcheck.providers.aws.live import LiveAws
-from labcheck.providers.aws.reader import iam_action
 from labcheck.providers.aws.session import AwsOptions, client_config, new_session
 from labcheck.providers.aws.view import (
     READ_ACTIONS,
@@ -992,30 +993,67 @@ def test_the_guard_runs_before_a_stub_answers(account: ClientFactory) -> None:
             stub.assert_no_pending_responses()
 
 
-@pytest.mark.parametrize(
-    "operation",
-    ["DescribeVpcs", "GetRole", "ListFunctions", "LookupEvents", "BatchGetCollection", "GetCallerIdentity"],
-)
-def test_reads_pass_the_guard(operation: str) -> None:
-    assert clients_module._refuse_writes(model=SimpleNamespace(name=operation)) is None
+def operation_model(service: str, operation: str) -> Any:
+    return botocore.session.get_session().get_service_model(service).operation_model(operation)
 
 
 @pytest.mark.parametrize(
-    "operation",
-    ["CreateVpc", "PutRolePolicy", "DeleteBucket", "UpdateFunctionCode", "InvokeModel", "TagResource", "BatchDelete"],
+    ("service", "operation"),
+    [
+        ("ec2", "DescribeVpcs"),
+        ("iam", "GetRole"),
+        ("lambda", "ListFunctions"),
+        ("cloudtrail", "LookupEvents"),
+        ("opensearchserverless", "BatchGetCollection"),
+        ("sts", "GetCallerIdentity"),
+        ("budgets", "DescribeBudgets"),  # IAM action budgets:ViewBudget
+        ("s3control", "GetPublicAccessBlock"),  # IAM action s3:GetAccountPublicAccessBlock
+    ],
 )
-def test_writes_fail_the_guard(operation: str) -> None:
+def test_declared_reads_pass_the_guard(service: str, operation: str) -> None:
+    assert clients_module._refuse_writes(model=operation_model(service, operation)) is None
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"),
+    [
+        ("ec2", "CreateVpc"),
+        ("iam", "PutRolePolicy"),
+        ("s3", "DeleteBucket"),
+        ("lambda", "UpdateFunctionCode"),
+        ("bedrock-runtime", "InvokeModel"),
+        ("logs", "TagResource"),
+        ("dynamodb", "BatchWriteItem"),
+    ],
+)
+def test_writes_fail_the_guard(service: str, operation: str) -> None:
     with pytest.raises(ReadOnlyViolationError, match=operation):
-        clients_module._refuse_writes(model=SimpleNamespace(name=operation))
+        clients_module._refuse_writes(model=operation_model(service, operation))
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"),
+    [
+        ("sts", "GetSessionToken"),  # mints credentials
+        ("ec2", "GetPasswordData"),  # returns an instance's encrypted password
+        ("s3", "GetObject"),  # returns the learner's data
+        ("secretsmanager", "GetSecretValue"),
+        ("cognito-identity", "GetId"),  # creates an identity
+        ("iam", "GetUser"),  # harmless, but no check declares it: the grader policy would not allow it
+    ],
+)
+def test_reads_no_view_declares_fail_the_guard(service: str, operation: str) -> None:
+    with pytest.raises(ReadOnlyViolationError, match="only what its views declare"):
+        clients_module._refuse_writes(model=operation_model(service, operation))
 
 
 def test_read_calls_are_sent(account: ClientFactory) -> None:
     live = open_live()
-    sent = SendCounter(live, ("ec2", "bedrock", "lambda", "iam"))
+    sent = SendCounter(live, ("ec2", "bedrock", "lambda", "logs"))
     live.client("ec2").describe_vpcs()
     live.client("bedrock").get_model_invocation_logging_configuration()
     live.client("lambda").list_functions()
-    live.client("iam").list_roles()
+    live.client("logs").describe_log_groups()
     assert sent.total == 4
 
 

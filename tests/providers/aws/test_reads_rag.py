@@ -20,9 +20,9 @@ import pytest
 from botocore.stub import Stubber
 
 from labcheck.errors import PermissionDeniedError, ProviderError
+from labcheck.providers.aws.actions import iam_action
 from labcheck.providers.aws.clients import ClientPool
 from labcheck.providers.aws.live import LiveAws
-from labcheck.providers.aws.reader import iam_action
 from labcheck.providers.aws.session import AwsOptions, new_session
 from labcheck.providers.aws.view import AwsView
 from labcheck.providers.aws.view_rag import (

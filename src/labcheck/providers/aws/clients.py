@@ -29,12 +29,11 @@ from botocore.hooks import HierarchicalEmitter, first_non_none_response
 from botocore.retries import standard
 
 from labcheck.errors import ReadOnlyViolationError
+from labcheck.providers.aws.actions import is_declared_read
 from labcheck.providers.aws.session import client_config
 
 if TYPE_CHECKING:
     import boto3
-
-READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "BatchGet")
 
 _CREATION_LOCK = threading.Lock()
 
@@ -132,8 +131,11 @@ class _BoundCredentialSource:
 
 
 def _refuse_writes(model: Any, **_: Any) -> None:
-    if not model.name.startswith(READ_PREFIXES):
-        raise ReadOnlyViolationError(f"labcheck refused to send {model.name}: it only reads")
+    service = model.service_model
+    if not is_declared_read(service.signing_name, model.name, service.service_name):
+        raise ReadOnlyViolationError(
+            f"labcheck refused to send {model.name}: it only reads, and only what its views declare"
+        )
 
 
 class ClientPool:

@@ -2,8 +2,8 @@
 
 Three guarantees hold for every request, because every request goes through `AwsReader._call`/`_pages`
 on a client of a `ClientPool` (clients.py):
-- read-only: the pool's `before-call` hook refuses any operation that is not a Describe/Get/List/Lookup/
-  BatchGet before it is signed or sent;
+- read-only: the pool's `before-call` hook refuses, before it is signed or sent, any operation that is not
+  a Describe/Get/List/Lookup/BatchGet whose IAM action one of the AWS views declares (actions.py);
 - each distinct request is made at most once per run (results and errors are memoised), so twelve checks
   reading the same endpoint cost one DescribeVpcEndpoints;
 - SDK errors become labcheck's: a denial (by code, or by HTTP 401/403, since moto's JSON services send
@@ -27,20 +27,11 @@ from labcheck.errors import (
     ProviderError,
     ThrottledError,
 )
+from labcheck.providers.aws.actions import iam_action
 from labcheck.providers.aws.clients import AccountBinding, AccountKeys, ClientPool, reading_as
 from labcheck.providers.aws.session import AwsOptions, new_session
 from labcheck.providers.aws.view import Document
 
-# Operations whose IAM action is not "<signing name>:<operation name>".
-_ACTION_EXCEPTIONS = {
-    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
-    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
-    ("budgets", "DescribeBudgets"): "budgets:ViewBudget",
-    ("budgets", "DescribeNotificationsForBudget"): "budgets:ViewBudget",
-    ("budgets", "DescribeSubscribersForNotification"): "budgets:ViewBudget",
-}
-# Signing names that differ from the service's IAM prefix (bedrock-agent signs as bedrock, aoss as aoss: both match).
-_IAM_PREFIXES = {"monitoring": "cloudwatch", "tagging": "tag"}
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 # The credentials themselves were refused (expired, unknown, mis-signed): no permission would help, so the
 # whole run stops with one line instead of every check reporting a misleading "access denied".
@@ -66,20 +57,8 @@ _THROTTLE_CODES = {
 }
 
 
-# Keyed by service name where two services share a signing name (s3control signs as s3).
-_SERVICE_ACTION_EXCEPTIONS = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
-
-
 SINGLE_REGION_SERVICES = {"budgets": "us-east-1", "ce": "us-east-1"}
 """Services whose API answers in one Region only, whatever the lab Region."""
-
-
-def iam_action(signing_name: str, operation: str, service_name: str = "") -> str:
-    """The IAM action that authorises an API operation."""
-    if found := _SERVICE_ACTION_EXCEPTIONS.get((service_name, operation)):
-        return found
-    prefix = _IAM_PREFIXES.get(signing_name, signing_name)
-    return _ACTION_EXCEPTIONS.get((signing_name, operation), f"{prefix}:{operation}")
 
 
 def policy_document(value: Any) -> Document:
