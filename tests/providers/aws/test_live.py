@@ -1011,7 +1011,7 @@ def operation_model(service: str, operation: str) -> Any:
     ],
 )
 def test_declared_reads_pass_the_guard(service: str, operation: str) -> None:
-    assert clients_module._refuse_writes(model=operation_model(service, operation)) is None
+    assert clients_module._refuse_all_but_declared_reads(model=operation_model(service, operation)) is None
 
 
 @pytest.mark.parametrize(
@@ -1028,7 +1028,7 @@ def test_declared_reads_pass_the_guard(service: str, operation: str) -> None:
 )
 def test_writes_fail_the_guard(service: str, operation: str) -> None:
     with pytest.raises(ReadOnlyViolationError, match=operation):
-        clients_module._refuse_writes(model=operation_model(service, operation))
+        clients_module._refuse_all_but_declared_reads(model=operation_model(service, operation))
 
 
 @pytest.mark.parametrize(
@@ -1044,7 +1044,7 @@ def test_writes_fail_the_guard(service: str, operation: str) -> None:
 )
 def test_reads_no_view_declares_fail_the_guard(service: str, operation: str) -> None:
     with pytest.raises(ReadOnlyViolationError, match="only what its views declare"):
-        clients_module._refuse_writes(model=operation_model(service, operation))
+        clients_module._refuse_all_but_declared_reads(model=operation_model(service, operation))
 
 
 def test_read_calls_are_sent(account: ClientFactory) -> None:

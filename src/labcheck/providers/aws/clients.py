@@ -130,7 +130,7 @@ class _BoundCredentialSource:
         return BoundCredentials()
 
 
-def _refuse_writes(model: Any, **_: Any) -> None:
+def _refuse_all_but_declared_reads(model: Any, **_: Any) -> None:
     service = model.service_model
     if not is_declared_read(service.signing_name, model.name, service.service_name):
         raise ReadOnlyViolationError(
@@ -187,7 +187,7 @@ class ClientPool:
                     # First among the most specific handlers: botocore runs "before-call.*.*" handlers (a
                     # Stubber's canned answer, for one) ahead of plain "before-call" ones, and stops at the
                     # first answer.
-                    found.meta.events.register_first("before-call.*.*", _refuse_writes)
+                    found.meta.events.register_first("before-call.*.*", _refuse_all_but_declared_reads)
                     if self.bound:
                         _hand_retries_to_bound_account(found)
                     self._clients[key] = found
