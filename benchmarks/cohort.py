@@ -11,6 +11,7 @@ latency target. More threads than that without latency only add contention for P
   accounts are added); --stock-server runs `python -m moto.server` as shipped.
 * N learner accounts are seeded by a child process (so its clients do not count towards this process's
   peak RSS): each the reference architecture, or, for every third learner, one of the lab's breakages.
+  Its threads share one client per service, each signing as the account it seeds (1,000 in about 80 s).
 * Grading goes through the same code as `labcheck grade`: the roster is a CSV read by `load_roster`,
   accounts are opened by `grade_command.open_accounts` (fake instructor keys, AWS_ENDPOINT_URL), then
   `preflight`, `grade_cohort` (results.jsonl, fsync per learner) and `write_gradebook`.
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -87,39 +89,58 @@ def account_of(index: int) -> str:
 # --- child process: seeding -------------------------------------------------------------------------
 
 
+def clients_signing_as_the_thread(url: str) -> tuple[threading.local, Callable[[str], Any]]:
+    """A client factory whose clients, one per service, sign with the keys the calling thread put in
+    `local.keys` (access key, secret, token): botocore asks for frozen credentials at every signature."""
+    import boto3
+    import botocore.session
+    from botocore.credentials import Credentials, ReadOnlyCredentials
+
+    local = threading.local()
+
+    class ThreadKeys(Credentials):
+        def __init__(self) -> None:  # no keys of its own
+            self.method, self.account_id = "seed", None
+
+        def get_frozen_credentials(self) -> ReadOnlyCredentials:
+            return ReadOnlyCredentials(*local.keys)
+
+    core = botocore.session.get_session()
+    core.register_component("credential_provider", types.SimpleNamespace(load_credentials=ThreadKeys))
+    session = boto3.Session(botocore_session=core, region_name=REGION)
+    clients: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def client(service: str) -> Any:
+        with lock:  # creating clients is not thread-safe; using them is
+            return clients.get(service) or clients.setdefault(service, session.client(service, endpoint_url=url))
+
+    return local, client
+
+
 def seed(url: str, learners: int, threads: int) -> None:
-    """Deploy every learner's variant into their account, from a few shared sessions."""
+    """Deploy every learner's variant into their account. Creating a boto3 client costs more than deploying,
+    so one client per service serves every thread, each signing as the account it seeds."""
     import boto3
 
     from labcheck.catalog import get_lab
 
+    local, client = clients_signing_as_the_thread(url)
     scenario = get_lab(LAB).scenario()
     breakages = sorted(n for n, v in scenario.VARIANTS.items() if v.breaks)
-    local = threading.local()
     lock = threading.Lock()
     indexes = iter(range(learners))
     done = itertools.count(1)
 
     def worker() -> None:
-        local.session = boto3.Session(region_name=REGION, **FAKE)
-        sts = local.session.client("sts", endpoint_url=url)
-        while True:
-            with lock:
-                index = next(indexes, None)
-            if index is None:
-                return
-            keys = sts.assume_role(RoleArn=f"arn:aws:iam::{account_of(index)}:role/{ROLE}", RoleSessionName="seed")
-            creds = keys["Credentials"]
-            extra = {
-                "aws_access_key_id": creds["AccessKeyId"],
-                "aws_secret_access_key": creds["SecretAccessKey"],
-                "aws_session_token": creds["SessionToken"],
-                "endpoint_url": url,
-            }
-            factory = lambda service, keys=extra: local.session.client(service, **keys)  # noqa: E731
-            scenario.deploy(factory, variant_of(index, breakages))
-            count = next(done)
-            if count % 100 == 0:
+        with lock:
+            sts = boto3.Session(region_name=REGION, **FAKE).client("sts", endpoint_url=url)
+        while (index := next(indexes, None)) is not None:  # next() on one iterator: the GIL keeps it whole
+            role = f"arn:aws:iam::{account_of(index)}:role/{ROLE}"
+            found = sts.assume_role(RoleArn=role, RoleSessionName="seed")["Credentials"]
+            local.keys = (found["AccessKeyId"], found["SecretAccessKey"], found["SessionToken"])
+            scenario.deploy(client, variant_of(index, breakages))
+            if (count := next(done)) % 100 == 0:
                 print(f"  seeded {count}/{learners}", file=sys.stderr, flush=True)
 
     pool = [threading.Thread(target=worker) for _ in range(threads)]
