@@ -17,33 +17,34 @@ from labcheck.model import ADVISORY, REQUIRED, LabInputs, Verdict, check, failed
 from labcheck.providers.azure import fragments
 from labcheck.providers.azure.discovery import pick_root
 from labcheck.providers.azure.view import same_id, same_word
+from labcheck.providers.azure.view_cognitive import READ_ACTIONS as COGNITIVE_READ_ACTIONS
+from labcheck.providers.azure.view_cognitive import CognitiveAccount, ContentFilter, ModelDeployment, RaiPolicy
+from labcheck.providers.azure.view_gateway import READ_ACTIONS as GATEWAY_READ_ACTIONS
 from labcheck.providers.azure.view_gateway import (
-    READ_ACTIONS,
-    AiAccount,
     ApimService,
     Backend,
-    ContentFilter,
-    Deployment,
     GatewayApi,
     GatewayView,
     PolicyElement,
-    RaiPolicy,
     effective_section,
     host_of,
     walk,
 )
 
+# The RBAC action of every GatewayView read: its API Management reads and the ones it inherits from CognitiveView.
+VIEW_READ_ACTIONS = {**COGNITIVE_READ_ACTIONS, **GATEWAY_READ_ACTIONS}
+
 
 def _reads(*names: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(READ_ACTIONS[name][0] for name in names))
+    return tuple(dict.fromkeys(VIEW_READ_ACTIONS[name][0] for name in names))
 
 
 APIM_READS = _reads("apim_services", "apim_service")
 ROUTE_READS = (*APIM_READS, *_reads("apim_apis", "apim_api_policy", "apim_service_policy", "apim_backends"))
 # Accounts are found by kind; with several of a kind, by the host the gateway targets (the route reads).
-ACCOUNT_READS = (*_reads("gateway_accounts"), *ROUTE_READS)
-RAI_READS = (*ACCOUNT_READS, *_reads("gateway_deployments", "gateway_rai_policy"))
-BLOCKLIST_READS = (*RAI_READS, *_reads("gateway_blocklists", "gateway_blocklist_items"))
+ACCOUNT_READS = (*_reads("cognitive_accounts"), *ROUTE_READS)
+RAI_READS = (*ACCOUNT_READS, *_reads("model_deployments", "rai_policy"))
+BLOCKLIST_READS = (*RAI_READS, *_reads("rai_blocklists", "rai_blocklist_items"))
 
 OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
 OPENAI_CONTRIBUTOR = "a001fd3d-188f-4b5d-821b-7da978bf7442"
@@ -118,7 +119,7 @@ def _apim(azure: GatewayView, lab: LabInputs) -> ApimService:
     return service
 
 
-def _hosts(account: AiAccount) -> set[str]:
+def _hosts(account: CognitiveAccount) -> set[str]:
     subdomain = (account.custom_subdomain or "").lower()
     hosts = {f"{subdomain}.{suffix}" for suffix in HOST_SUFFIXES} if subdomain else set()
     return (hosts | {host_of(url) for url in (account.endpoint, *account.endpoint_urls)}) - {""}
@@ -134,9 +135,9 @@ def _targeted_hosts(azure: GatewayView, lab: LabInputs, role: str) -> set[str]:
     return {host_of(b.url) for b in azure.apim_backends(service.id) if b.name.lower() in named}
 
 
-def _account(azure: GatewayView, lab: LabInputs, role: str, kinds: set[str]) -> AiAccount | None:
+def _account(azure: GatewayView, lab: LabInputs, role: str, kinds: set[str]) -> CognitiveAccount | None:
     """The lab's account of these kinds: the override, the only one, the one the gateway targets, the tagged one."""
-    candidates = [a for a in azure.gateway_accounts(lab.text("resource_group")) if a.kind.lower() in kinds]
+    candidates = [a for a in azure.cognitive_accounts(lab.text("resource_group")) if a.kind.lower() in kinds]
     if len(candidates) > 1 and not lab.values.get(role):
         targeted = _targeted_hosts(azure, lab, role)
         candidates = [a for a in candidates if _hosts(a) & targeted] or candidates
@@ -145,15 +146,15 @@ def _account(azure: GatewayView, lab: LabInputs, role: str, kinds: set[str]) -> 
     return pick_root(candidates, role, lab, lambda a: a.name, lambda a: a.tags)
 
 
-def _aoai(azure: GatewayView, lab: LabInputs) -> AiAccount | None:
+def _aoai(azure: GatewayView, lab: LabInputs) -> CognitiveAccount | None:
     return _account(azure, lab, "openai_account", OPENAI_KINDS)
 
 
-def _content_safety(azure: GatewayView, lab: LabInputs) -> AiAccount | None:
+def _content_safety(azure: GatewayView, lab: LabInputs) -> CognitiveAccount | None:
     return _account(azure, lab, "content_safety_account", {"contentsafety"})
 
 
-def _openai_routes(azure: GatewayView, lab: LabInputs) -> tuple[AiAccount, list[Route]]:
+def _openai_routes(azure: GatewayView, lab: LabInputs) -> tuple[CognitiveAccount, list[Route]]:
     """The gateway's APIs that forward to the OpenAI account (C3 grades them; the policy checks read them)."""
     service, aoai = _apim(azure, lab), _aoai(azure, lab)
     if aoai is None:
@@ -262,7 +263,9 @@ def gw_api_keyless_backend(azure: GatewayView, lab: LabInputs) -> Verdict:
     return failed(detail, service.id, aoai.id)
 
 
-def _role_verdict(azure: GatewayView, principal: str, target: AiAccount, role: str, guids: tuple[str, ...]) -> Verdict:
+def _role_verdict(
+    azure: GatewayView, principal: str, target: CognitiveAccount, role: str, guids: tuple[str, ...]
+) -> Verdict:
     """Passes on the first accepted role held (later ones are broader: noted); notes an ancestor-scope grant."""
     for rank, guid in enumerate(guids):
         if fragments.role_problems(azure, principal, target.id, {guid}):
@@ -414,14 +417,14 @@ def gw_aoai_local_auth_disabled(azure: GatewayView, lab: LabInputs) -> Verdict:
     return passed(f"{aoai.name} has local (key) authentication disabled", aoai.id)
 
 
-def _capable(deployment: Deployment, *capabilities: str) -> bool:
+def _capable(deployment: ModelDeployment, *capabilities: str) -> bool:
     return any(
         k.lower() in {c.lower() for c in capabilities} and str(v).lower() == "true"
         for k, v in deployment.capabilities.items()
     )
 
 
-def _generative(deployment: Deployment) -> bool:
+def _generative(deployment: ModelDeployment) -> bool:
     """Chat or completion deployments (embeddings may keep the default policy); by model name if no capabilities."""
     if deployment.capabilities:
         return _capable(deployment, "chatCompletion", "completion")
@@ -446,11 +449,11 @@ def _harm_problems(policy: RaiPolicy) -> list[str]:
     return problems
 
 
-def _rai_problems(azure: GatewayView, aoai: AiAccount, deployment: Deployment) -> list[str]:
+def _rai_problems(azure: GatewayView, aoai: CognitiveAccount, deployment: ModelDeployment) -> list[str]:
     name = deployment.rai_policy_name or ""
     if not name or name.lower().startswith("microsoft."):
         return [f"uses {name or 'no'} RAI policy, not a custom one"]
-    policy = azure.gateway_rai_policy(aoai.id, name)
+    policy = azure.rai_policy(aoai.id, name)
     if policy is None:
         return [f"names RAI policy {name}, which does not exist"]
     if not same_word(policy.policy_type, "usermanaged"):
@@ -473,7 +476,7 @@ def gw_deployments_custom_rai(azure: GatewayView, lab: LabInputs) -> Verdict:
     aoai = _aoai(azure, lab)
     if aoai is None:
         return failed(f"no Azure OpenAI account in {lab.text('resource_group')}")
-    deployments = azure.gateway_deployments(aoai.id)
+    deployments = azure.model_deployments(aoai.id)
     healthy = [d for d in deployments if same_word(d.provisioning_state, "succeeded") and _generative(d)]
     if not healthy:
         return failed(f"{aoai.name} has no provisioned chat deployment", aoai.id)
@@ -486,7 +489,7 @@ def gw_deployments_custom_rai(azure: GatewayView, lab: LabInputs) -> Verdict:
     return passed(f"the chat deployments of {aoai.name} use custom RAI policy {names}", aoai.id)
 
 
-def _custom_policies(azure: GatewayView, lab: LabInputs) -> tuple[AiAccount, list[RaiPolicy]]:
+def _custom_policies(azure: GatewayView, lab: LabInputs) -> tuple[CognitiveAccount, list[RaiPolicy]]:
     """The custom RAI policies the generative deployments use (C10 grades whether they all do)."""
     aoai = _aoai(azure, lab)
     if aoai is None:
@@ -494,11 +497,11 @@ def _custom_policies(azure: GatewayView, lab: LabInputs) -> tuple[AiAccount, lis
     names = sorted(
         {
             d.rai_policy_name
-            for d in azure.gateway_deployments(aoai.id)
+            for d in azure.model_deployments(aoai.id)
             if _generative(d) and d.rai_policy_name and not d.rai_policy_name.lower().startswith("microsoft.")
         }
     )
-    policies = [p for p in (azure.gateway_rai_policy(aoai.id, n) for n in names) if p is not None]
+    policies = [p for p in (azure.rai_policy(aoai.id, n) for n in names) if p is not None]
     policies = [p for p in policies if same_word(p.policy_type, "usermanaged")]
     if not policies:
         raise BlockedError("gw-deployments-custom-rai", f"no chat deployment of {aoai.name} uses a custom RAI policy")
@@ -551,14 +554,14 @@ def gw_rai_protected_material(azure: GatewayView, lab: LabInputs) -> Verdict:
 
 
 def _blocklist_problem(
-    azure: GatewayView, aoai: AiAccount, policy: RaiPolicy, source: str, existing: set[str]
+    azure: GatewayView, aoai: CognitiveAccount, policy: RaiPolicy, source: str, existing: set[str]
 ) -> str | None:
     attached = [
         r.blocklist_name
         for r in policy.custom_blocklists
         if same_word(r.source, source) and r.blocking is True and r.blocklist_name.lower() in existing
     ]
-    if any(azure.gateway_blocklist_items(aoai.id, name) for name in attached):
+    if any(azure.rai_blocklist_items(aoai.id, name) for name in attached):
         return None
     if attached:
         return f"policy {policy.name} blocks {source} with {', '.join(attached)}, which has no items"
@@ -577,7 +580,7 @@ def _blocklist_problem(
 def gw_rai_blocklist_attached(azure: GatewayView, lab: LabInputs) -> Verdict:
     """A blocklist stops the organisation's own forbidden terms (project names, competitors) both ways."""
     aoai, policies = _custom_policies(azure, lab)
-    existing = {name.lower() for name in azure.gateway_blocklists(aoai.id)}
+    existing = {name.lower() for name in azure.rai_blocklists(aoai.id)}
     problems = [
         problem
         for policy in policies
@@ -687,11 +690,12 @@ def gw_content_safety_network(azure: GatewayView, lab: LabInputs) -> Verdict:
     safety = _content_safety(azure, lab)
     if safety is None:
         raise BlockedError("gw-content-safety-account", f"no Content Safety account in {lab.text('resource_group')}")
-    if same_word(safety.public_network_access, "disabled") or same_word(safety.network_default_action, "deny"):
+    default_action = safety.network_acls.default_action if safety.network_acls else None
+    if same_word(safety.public_network_access, "disabled") or same_word(default_action, "deny"):
         return passed(f"{safety.name} is closed to public networks", safety.id)
     return failed(
         f"{safety.name} allows public network access ({safety.public_network_access or 'Enabled'}, default action "
-        f"{safety.network_default_action or 'Allow'})",
+        f"{default_action or 'Allow'})",
         safety.id,
     )
 

@@ -24,18 +24,13 @@ from labcheck.providers.azure.fragments import (
     endpoint_problems,
     role_problems,
 )
-from labcheck.providers.azure.view import PrivateEndpoint, resource_name, same_id, same_word
-from labcheck.providers.azure.view_search import (
-    READ_ACTIONS,
-    ManagedIdentity,
-    SearchService,
-    SearchView,
-    SharedPrivateLink,
-)
+from labcheck.providers.azure.view import ManagedIdentity, PrivateEndpoint, resource_name, same_id, same_word
+from labcheck.providers.azure.view_cognitive import READ_ACTIONS as COGNITIVE_READ_ACTIONS
+from labcheck.providers.azure.view_search import READ_ACTIONS, SearchService, SearchView, SharedPrivateLink
 
 SEARCH_READS = READ_ACTIONS["search_service"]
 ENDPOINT_READS = (*SEARCH_READS, *READ_ACTIONS["search_endpoint_connections"], *PRIVATE_ENDPOINT_READS)
-OPENAI_READS = (*SEARCH_READS, *READ_ACTIONS["shared_private_links"], *READ_ACTIONS["grounding_accounts"])
+OPENAI_READS = (*SEARCH_READS, *READ_ACTIONS["shared_private_links"], *COGNITIVE_READ_ACTIONS["cognitive_accounts"])
 STORAGE_READS = (*SEARCH_READS, *READ_ACTIONS["shared_private_links"], *READ_ACTIONS["storage_account"])
 
 SEARCH_ZONE = "privatelink.search.windows.net"
@@ -100,7 +95,7 @@ def _openai_id(azure: SearchView, lab: LabInputs, service: SearchService) -> str
         targets = _targets(azure.shared_private_links(service.id), OPENAI_GROUPS)
         if len(targets) == 1:
             return targets[0]
-    accounts = [a for a in azure.grounding_accounts(_group(lab)) if _one_of(a.kind, OPENAI_KINDS)]
+    accounts = [a for a in azure.cognitive_accounts(_group(lab)) if _one_of(a.kind, OPENAI_KINDS)]
     return pick_root(accounts, "openai_account", lab, lambda a: a.name, lambda a: a.tags).id
 
 
@@ -248,12 +243,7 @@ def _identity_problem(identity: ManagedIdentity | None) -> str:
     """Why a resource has no usable managed identity (empty: it has one)."""
     if identity is None:
         return "it has no managed identity"
-    kind = identity.type.lower().replace(" ", "")
-    if "systemassigned" in kind and identity.principal_id:
-        return ""
-    if "userassigned" in kind and identity.user_assigned:
-        return ""
-    return f"its identity is {identity.type or 'None'} with no principal"
+    return "" if identity.usable else f"its identity is {identity.type or 'None'} with no principal"
 
 
 @check(

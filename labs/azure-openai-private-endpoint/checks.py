@@ -16,7 +16,13 @@ from labcheck.model import ADVISORY, REQUIRED, LabInputs, Verdict, check, failed
 from labcheck.providers.azure import fragments
 from labcheck.providers.azure.discovery import pick_root
 from labcheck.providers.azure.view import PrivateEndpoint, location_key, same_word
-from labcheck.providers.azure.view_openai import READ_ACTIONS, CognitiveAccount, ModelDeployment, OpenAIView, RaiPolicy
+from labcheck.providers.azure.view_cognitive import (
+    READ_ACTIONS,
+    CognitiveAccount,
+    CognitiveView,
+    ModelDeployment,
+    RaiPolicy,
+)
 
 A1, A3 = "aoai-account-exists", "aoai-custom-subdomain"
 A7, A9 = "aoai-private-endpoint-approved", "aoai-deployment-present"
@@ -46,15 +52,16 @@ DEPLOYMENT_READS = (*ACCOUNT_READS, *READ_ACTIONS["model_deployments"])
 # --- shared lookups ---------------------------------------------------------------------------------
 
 
-def _resolved(azure: OpenAIView, lab: LabInputs) -> CognitiveAccount | None:
+def _resolved(azure: CognitiveView, lab: LabInputs) -> CognitiveAccount | None:
     """The lab's account, discovered in the resource group and read by name (None: the GET found nothing)."""
     group = lab.text("resource_group")
-    candidates = [a for a in azure.cognitive_accounts(group) if a.kind.lower() in KINDS]
+    # A resource group that does not exist holds no account: FAIL with the tagging hint, not a read error.
+    candidates = [a for a in azure.cognitive_accounts(group, missing_group_ok=True) if a.kind.lower() in KINDS]
     root = pick_root(candidates, "openai_account", lab, lambda a: a.name, lambda a: a.tags)
     return azure.cognitive_account(group, root.name)
 
 
-def _account(azure: OpenAIView, lab: LabInputs) -> CognitiveAccount:
+def _account(azure: CognitiveView, lab: LabInputs) -> CognitiveAccount:
     """The account the other checks grade; a missing or unprovisioned one blocks them."""
     account = _resolved(azure, lab)
     if account is None:
@@ -64,7 +71,7 @@ def _account(azure: OpenAIView, lab: LabInputs) -> CognitiveAccount:
     return account
 
 
-def _approved_endpoint(azure: OpenAIView, account: CognitiveAccount) -> tuple[PrivateEndpoint | None, list[str]]:
+def _approved_endpoint(azure: CognitiveView, account: CognitiveAccount) -> tuple[PrivateEndpoint | None, list[str]]:
     """The first approved private endpoint that reaches the account, or why there is none."""
     connections = fragments.approved(azure.account_endpoint_connections(account.id), {"account"})
     if not connections:
@@ -97,17 +104,13 @@ def _generative(deployment: ModelDeployment) -> bool:
     return _capability(deployment, "chatCompletion") or _capability(deployment, "completion")
 
 
-def _deployments(azure: OpenAIView, lab: LabInputs) -> tuple[CognitiveAccount, list[ModelDeployment]]:
+def _deployments(azure: CognitiveView, lab: LabInputs) -> tuple[CognitiveAccount, list[ModelDeployment]]:
     """The account's deployments, when a chat deployment is up (else the deployment checks are blocked)."""
     account = _account(azure, lab)
-    deployments = azure.model_deployments(account.id)
+    deployments = azure.model_deployments(account.id, missing_account_ok=True)
     if not any(_chat_ready(d) for d in deployments):
         raise BlockedError(A9, f"account {account.name} has no succeeded chat-model deployment")
     return account, deployments
-
-
-def _filter_key(name: str) -> str:
-    return name.lower().replace(" ", "").replace("_", "")
 
 
 def _policy_gaps(policy: RaiPolicy) -> list[str]:
@@ -117,19 +120,14 @@ def _policy_gaps(policy: RaiPolicy) -> list[str]:
         f"{harm}/{source}"
         for harm in HARMS
         for source in SOURCES
-        if not any(
-            _filter_key(f.name) == harm
-            and same_word(f.source, source)
-            and (f.severity_threshold or "").lower() in STRICT_ENOUGH
-            for f in on
-        )
+        if not any(f.key == (harm, source) and (f.severity_threshold or "").lower() in STRICT_ENOUGH for f in on)
     ]
-    if not any(_filter_key(f.name) == "jailbreak" and same_word(f.source, "prompt") for f in on):
+    if not any(f.key == ("jailbreak", "prompt") for f in on):
         gaps.append("jailbreak shield")
     return gaps
 
 
-def _rai_problem(azure: OpenAIView, account: CognitiveAccount, deployment: ModelDeployment) -> str | None:
+def _rai_problem(azure: CognitiveView, account: CognitiveAccount, deployment: ModelDeployment) -> str | None:
     """Why a generative deployment's content filter falls short (None: it is custom and strict enough)."""
     name = deployment.rai_policy_name or ""
     if not name or name.lower().startswith("microsoft."):
@@ -137,8 +135,8 @@ def _rai_problem(azure: OpenAIView, account: CognitiveAccount, deployment: Model
     policy = azure.rai_policy(account.id, name)
     if policy is None:
         return f"{deployment.name} names RAI policy {name}, which does not exist"
-    if not same_word(policy.type, "usermanaged"):
-        return f"{deployment.name}: RAI policy {name} is {policy.type or 'not user-managed'}"
+    if not same_word(policy.policy_type, "usermanaged"):
+        return f"{deployment.name}: RAI policy {name} is {policy.policy_type or 'not user-managed'}"
     gaps = _policy_gaps(policy)
     return f"{deployment.name}: RAI policy {name} lacks {', '.join(gaps)}" if gaps else None
 
@@ -154,7 +152,7 @@ def _rai_problem(azure: OpenAIView, account: CognitiveAccount, deployment: Model
     hint='Create an azurerm_cognitive_account with kind = "OpenAI" (or "AIServices") in the lab resource group '
     'and tag it labcheck-lab = "azure-openai-private-endpoint".',
 )
-def aoai_account_exists(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_account_exists(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """Every other requirement is a property of this account or of resources that point at it."""
     account = _resolved(azure, lab)
     group = lab.text("resource_group")
@@ -175,7 +173,7 @@ def aoai_account_exists(azure: OpenAIView, lab: LabInputs) -> Verdict:
     hint="Deploy the azurerm_cognitive_account in one of the lab's allowed regions (location, e.g. swedencentral); "
     "the location cannot be changed after creation.",
 )
-def aoai_region_pinned(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_region_pinned(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """Data residency: prompts and completions are processed where the account lives."""
     account = _account(azure, lab)
     allowed = lab.items("allowed_locations")
@@ -192,7 +190,7 @@ def aoai_region_pinned(azure: OpenAIView, lab: LabInputs) -> Verdict:
     hint="Set custom_subdomain_name on the azurerm_cognitive_account (it cannot be changed later): without it "
     "Microsoft Entra ID auth and private endpoints do not work.",
 )
-def aoai_custom_subdomain(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_custom_subdomain(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """Entra ID tokens and private endpoints need the account's own host name, not the regional one."""
     account = _account(azure, lab)
     subdomain = (account.custom_subdomain or "").lower()
@@ -212,7 +210,7 @@ def aoai_custom_subdomain(azure: OpenAIView, lab: LabInputs) -> Verdict:
     hint='Set public_network_access_enabled = false and network_acls { default_action = "Deny" } with no '
     "ip_rules or virtual_network_rules on the azurerm_cognitive_account.",
 )
-def aoai_public_network_disabled(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_public_network_disabled(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """With public access off and no allow rules, the data plane is reachable only through the private endpoint."""
     account = _account(azure, lab)
     acls = account.network_acls
@@ -238,7 +236,7 @@ def aoai_public_network_disabled(azure: OpenAIView, lab: LabInputs) -> Verdict:
     hint="Set local_auth_enabled = false on the azurerm_cognitive_account; apps must use a managed identity "
     "with Cognitive Services OpenAI User.",
 )
-def aoai_local_auth_disabled(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_local_auth_disabled(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """Keys are shared secrets that leak and never expire; Entra ID tokens are per identity and auditable."""
     account = _account(azure, lab)
     if account.disable_local_auth is not True:
@@ -254,16 +252,14 @@ def aoai_local_auth_disabled(azure: OpenAIView, lab: LabInputs) -> Verdict:
     permissions=ACCOUNT_READS,
     hint='Add identity { type = "SystemAssigned" } to the azurerm_cognitive_account.',
 )
-def aoai_managed_identity(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_managed_identity(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """The account needs its own identity for customer-managed keys, storage and any outbound call."""
     account = _account(azure, lab)
     identity = account.identity
-    kind = identity.type.lower().replace(" ", "") if identity else ""
-    system = "systemassigned" in kind and bool(identity and identity.principal_id)
-    user = "userassigned" in kind and bool(identity and identity.user_assigned_ids)
-    if not (system or user):
+    if identity is None or not identity.usable:
+        kind = identity.type.lower().replace(" ", "") if identity else ""
         return failed(f"account {account.name} has no usable managed identity (type {kind or 'none'})", account.id)
-    return passed(f"account {account.name} has a {identity.type if identity else ''} identity", account.id)
+    return passed(f"account {account.name} has a {identity.type} identity", account.id)
 
 
 # --- private networking -----------------------------------------------------------------------------
@@ -277,7 +273,7 @@ def aoai_managed_identity(azure: OpenAIView, lab: LabInputs) -> Verdict:
     hint='Create an azurerm_private_endpoint with private_service_connection { subresource_names = ["account"] } '
     "pointing at the account, in the private-endpoint subnet; approve it if you set is_manual_connection = true.",
 )
-def aoai_private_endpoint_approved(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_private_endpoint_approved(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """With public access off, the private endpoint is the only way into the account."""
     account = _account(azure, lab)
     endpoint, problems = _approved_endpoint(azure, account)
@@ -295,7 +291,7 @@ def aoai_private_endpoint_approved(azure: OpenAIView, lab: LabInputs) -> Verdict
     "(azurerm_private_dns_zone_virtual_network_link) and add a private_dns_zone_group to the "
     "azurerm_private_endpoint so the A record is written automatically.",
 )
-def aoai_private_dns(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_private_dns(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """Without the private zone, clients in the VNet resolve the public address and are refused."""
     account = _account(azure, lab)
     endpoint, problems = _approved_endpoint(azure, account)
@@ -320,10 +316,10 @@ def aoai_private_dns(azure: OpenAIView, lab: LabInputs) -> Verdict:
     permissions=DEPLOYMENT_READS,
     hint='Add an azurerm_cognitive_deployment for a chat model (model { name = "gpt-4o-mini" }) to the account.',
 )
-def aoai_deployment_present(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_deployment_present(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """An account with no deployed model serves nothing; the deployment carries SKU, capacity and filter."""
     account = _account(azure, lab)
-    deployments = azure.model_deployments(account.id)
+    deployments = azure.model_deployments(account.id, missing_account_ok=True)
     ready = [d for d in deployments if _chat_ready(d)]
     if not ready:
         seen = ", ".join(f"{d.name} ({d.model_name}, {d.provisioning_state})" for d in deployments) or "none"
@@ -342,7 +338,7 @@ def aoai_deployment_present(azure: OpenAIView, lab: LabInputs) -> Verdict:
     hint='Use sku { name = "DataZoneStandard" } (or regional "Standard") on each azurerm_cognitive_deployment: '
     "Global* SKUs may process prompts outside the data zone.",
 )
-def aoai_deployment_data_zone(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_deployment_data_zone(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """Global deployment types may route a prompt to any region in the world, whatever the account's location."""
     account, deployments = _deployments(azure, lab)
     allowed = lab.items("allowed_deployment_skus")
@@ -361,7 +357,7 @@ def aoai_deployment_data_zone(azure: OpenAIView, lab: LabInputs) -> Verdict:
     hint="Set sku { capacity = 10 } (10K tokens per minute) on each azurerm_cognitive_deployment; do not use "
     "provisioned (PTU) SKUs in the lab.",
 )
-def aoai_deployment_capacity_capped(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_deployment_capacity_capped(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """Capacity is what a runaway client can spend; provisioned throughput bills by the hour, used or not."""
     account, deployments = _deployments(azure, lab)
     cap, total_cap = lab.number("max_capacity_per_deployment"), lab.number("max_total_capacity")
@@ -389,7 +385,7 @@ def aoai_deployment_capacity_capped(azure: OpenAIView, lab: LabInputs) -> Verdic
     "content_filter blocks at Medium for Hate/Sexual/Violence/Selfharm on Prompt and Completion plus Jailbreak, "
     "and set rai_policy_name on each azurerm_cognitive_deployment.",
 )
-def aoai_content_filter_custom(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_content_filter_custom(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """The default policy can be changed only by Microsoft; a custom one is yours to audit and tighten."""
     account, deployments = _deployments(azure, lab)
     generative = [d for d in deployments if _generative(d)]
@@ -411,7 +407,7 @@ def aoai_content_filter_custom(azure: OpenAIView, lab: LabInputs) -> Verdict:
     hint="Add an azurerm_monitor_diagnostic_setting on the account with log_analytics_workspace_id and "
     'enabled_log { category_group = "allLogs" }.',
 )
-def aoai_diagnostics_to_law(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_diagnostics_to_law(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """Who called which deployment, and what was refused, is evidence only if it is kept somewhere queryable."""
     account = _account(azure, lab)
     problems = fragments.diagnostics_problems(azure, account.id, {"alllogs", "audit"}, {"audit", "requestresponse"})
@@ -430,7 +426,7 @@ def aoai_diagnostics_to_law(azure: OpenAIView, lab: LabInputs) -> Verdict:
     permissions=ACCOUNT_READS,
     hint="Set outbound_network_access_restricted = true (and list any needed fqdns) on the azurerm_cognitive_account.",
 )
-def aoai_outbound_restricted(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_outbound_restricted(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """A restricted account cannot be made to fetch from, or send data to, arbitrary hosts."""
     account = _account(azure, lab)
     if account.restrict_outbound_network_access is not True:
@@ -449,7 +445,7 @@ def aoai_outbound_restricted(azure: OpenAIView, lab: LabInputs) -> Verdict:
     hint='Set version_upgrade_option = "NoAutoUpgrade" (or "OnceCurrentVersionExpired") on each '
     "azurerm_cognitive_deployment.",
 )
-def aoai_no_auto_upgrade(azure: OpenAIView, lab: LabInputs) -> Verdict:
+def aoai_no_auto_upgrade(azure: CognitiveView, lab: LabInputs) -> Verdict:
     """A silent model upgrade changes answers, filters and cost without a change you reviewed."""
     account, deployments = _deployments(azure, lab)
     moving = [d for d in deployments if (d.version_upgrade_option or "").lower() not in PINNED_UPGRADES]

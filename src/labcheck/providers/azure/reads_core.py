@@ -10,11 +10,13 @@ from labcheck.providers.azure.view import (
     DiagnosticSetting,
     LinkConnection,
     LogSetting,
+    ManagedIdentity,
     PrivateEndpoint,
     RoleAssignment,
     VnetLink,
     ZoneConfig,
     group_and_name,
+    optional_text,
     resource_name,
     text,
 )
@@ -31,6 +33,18 @@ def _connection(raw: Any) -> LinkConnection:
         target_id=raw.private_link_service_id or "",
         status=text(state.status) if state else "",
         group_ids=tuple(raw.group_ids or ()),
+    )
+
+
+def managed_identity(raw: Any) -> ManagedIdentity | None:
+    """A resource's `identity` block; Search and Cognitive Services models name its fields alike."""
+    if raw is None:
+        return None
+    assigned = raw.user_assigned_identities or {}
+    return ManagedIdentity(
+        type=optional_text(raw.type) or "",
+        principal_id=raw.principal_id or None,
+        user_assigned={key: (value.principal_id if value else None) for key, value in assigned.items()},
     )
 
 

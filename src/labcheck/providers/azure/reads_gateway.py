@@ -1,8 +1,7 @@
-"""Live reads of `GatewayView` (view_gateway.py) over the azure-mgmt SDKs, through reader.py.
+"""Live reads of the API Management part of `GatewayView` (view_gateway.py) over azure-mgmt-apimanagement.
 
-API Management models are flattened msrest (`svc.gateway_url`); Cognitive Services models are nested
-(`account.properties.disable_local_auth`). Memo keys start with "gateway" so they never meet another
-lab's reads of the same action.
+API Management models are flattened msrest (`svc.gateway_url`). The Cognitive Services reads the view
+inherits are reads_cognitive.py's.
 """
 
 from __future__ import annotations
@@ -15,22 +14,15 @@ from labcheck.providers.azure.reader import AzureReader
 from labcheck.providers.azure.view import group_and_name, text
 from labcheck.providers.azure.view_gateway import (
     READ_ACTIONS,
-    AiAccount,
     ApimService,
     Backend,
-    BlocklistItem,
-    BlocklistReference,
-    ContentFilter,
-    Deployment,
     GatewayApi,
     PolicyDocument,
-    RaiPolicy,
     UserIdentity,
     parse_policy,
 )
 
 APIM = "azure.mgmt.apimanagement:ApiManagementClient"
-COGNITIVE = "azure.mgmt.cognitiveservices:CognitiveServicesManagementClient"
 
 
 def _service(raw: Any) -> ApimService:
@@ -52,59 +44,8 @@ def _service(raw: Any) -> ApimService:
     )
 
 
-def _account(raw: Any) -> AiAccount:
-    props = raw.properties
-    acls = props.network_acls if props else None
-    return AiAccount(
-        id=raw.id or "",
-        name=raw.name or "",
-        kind=raw.kind or "",
-        location=raw.location or "",
-        tags=dict(raw.tags or {}),
-        provisioning_state=text(props.provisioning_state) if props else "",
-        custom_subdomain=props.custom_sub_domain_name if props else None,
-        endpoint=props.endpoint if props else None,
-        endpoint_urls=tuple((props.endpoints or {}).values()) if props else (),
-        disable_local_auth=props.disable_local_auth if props else None,
-        public_network_access=text(props.public_network_access) or None if props else None,
-        network_default_action=text(acls.default_action) or None if acls else None,
-    )
-
-
-def _deployment(raw: Any) -> Deployment:
-    props, model = raw.properties, raw.properties.model if raw.properties else None
-    return Deployment(
-        name=raw.name or "",
-        model_name=(model.name if model else "") or "",
-        model_version=(model.version if model else "") or "",
-        provisioning_state=text(props.provisioning_state) if props else "",
-        capabilities=dict(props.capabilities or {}) if props else {},
-        rai_policy_name=props.rai_policy_name if props else None,
-        sku_name=text(raw.sku.name) if raw.sku else "",
-        sku_capacity=raw.sku.capacity if raw.sku else None,
-    )
-
-
-def _rai_policy(raw: Any) -> RaiPolicy:
-    props = raw.properties
-    return RaiPolicy(
-        name=raw.name or "",
-        policy_type=text(props.type) if props else "",
-        base_policy_name=props.base_policy_name if props else None,
-        mode=text(props.mode) or None if props else None,
-        content_filters=tuple(
-            ContentFilter(f.name or "", text(f.source), f.enabled, f.blocking, text(f.severity_threshold) or None)
-            for f in (props.content_filters or [] if props else [])
-        ),
-        custom_blocklists=tuple(
-            BlocklistReference(b.blocklist_name or "", text(b.source), b.blocking)
-            for b in (props.custom_blocklists or [] if props else [])
-        ),
-    )
-
-
 class GatewayReads(AzureReader):
-    """The reads of `GatewayView`."""
+    """The API Management reads of `GatewayView`."""
 
     def apim_services(self, resource_group: str) -> list[ApimService]:
         """The API Management instances of a resource group."""
@@ -177,64 +118,6 @@ class GatewayReads(AzureReader):
                 tuple((b.credentials.header or {}) if b.credentials else ()),
             )
             for b in found or []
-        ]
-
-    def gateway_accounts(self, resource_group: str) -> list[AiAccount]:
-        """The Cognitive Services accounts of a resource group, of every kind."""
-        found = self._read(
-            READ_ACTIONS["gateway_accounts"][0],
-            ("gateway-accounts", resource_group),
-            lambda: list(self.client(COGNITIVE).accounts.list_by_resource_group(resource_group)),
-        )
-        return [_account(a) for a in found or []]
-
-    def gateway_deployments(self, account_id: str) -> list[Deployment]:
-        """The model deployments of an account."""
-        group, name = group_and_name(account_id)
-        found = self._read(
-            READ_ACTIONS["gateway_deployments"][0],
-            ("gateway-deployments", account_id),
-            lambda: list(self.client(COGNITIVE).deployments.list(group, name)),
-        )
-        return [_deployment(d) for d in found or []]
-
-    def gateway_rai_policy(self, account_id: str, name: str) -> RaiPolicy | None:
-        """A RAI policy of an account by name (None: it does not exist)."""
-        group, account = group_and_name(account_id)
-        found = self._read(
-            READ_ACTIONS["gateway_rai_policy"][0],
-            ("gateway-rai-policy", account_id, name),
-            lambda: self.client(COGNITIVE).rai_policies.get(group, account, name),
-            missing_ok=True,
-        )
-        return _rai_policy(found) if found is not None else None
-
-    def gateway_blocklists(self, account_id: str) -> list[str]:
-        """The names of an account's RAI blocklists."""
-        group, account = group_and_name(account_id)
-        found = self._read(
-            READ_ACTIONS["gateway_blocklists"][0],
-            ("gateway-blocklists", account_id),
-            lambda: list(self.client(COGNITIVE).rai_blocklists.list(group, account)),
-        )
-        return [b.name or "" for b in found or []]
-
-    def gateway_blocklist_items(self, account_id: str, blocklist: str) -> list[BlocklistItem]:
-        """The items of a RAI blocklist (listed: the single-item GET is unreliable server-side)."""
-        group, account = group_and_name(account_id)
-        found = self._read(
-            READ_ACTIONS["gateway_blocklist_items"][0],
-            ("gateway-blocklist-items", account_id, blocklist),
-            lambda: list(self.client(COGNITIVE).rai_blocklist_items.list(group, account, blocklist)),
-            missing_ok=True,
-        )
-        return [
-            BlocklistItem(
-                i.name or "",
-                (i.properties.pattern if i.properties else "") or "",
-                i.properties.is_regex if i.properties else None,
-            )
-            for i in found or []
         ]
 
 

@@ -1,8 +1,8 @@
-"""Live reads of `SearchView` (view_search.py) over the azure-mgmt SDKs, through reader.py.
+"""Live reads of the search and storage part of `SearchView` (view_search.py) over the azure-mgmt SDKs.
 
 Model styles differ by package: Search is flattened msrest (`svc.public_network_access`, no `.properties`),
-Cognitive Services nests under `.properties`, Storage is a TypeSpec hybrid whose flattened names still work.
-Enum values are kept as returned; the checks compare them case-insensitively.
+Storage is a TypeSpec hybrid whose flattened names still work. Enum values are kept as returned; the checks
+compare them case-insensitively. The Cognitive Services reads the view inherits are reads_cognitive.py's.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from labcheck.providers.azure.reader import AzureReader
+from labcheck.providers.azure.reads_core import managed_identity
 from labcheck.providers.azure.view import group_and_name, optional_text
 from labcheck.providers.azure.view_search import (
     READ_ACTIONS,
-    CognitiveAccount,
-    ManagedIdentity,
     SearchEndpointConnection,
     SearchService,
     SharedPrivateLink,
@@ -22,19 +21,7 @@ from labcheck.providers.azure.view_search import (
 )
 
 SEARCH = "azure.mgmt.search:SearchManagementClient"
-COGNITIVE = "azure.mgmt.cognitiveservices:CognitiveServicesManagementClient"
 STORAGE = "azure.mgmt.storage:StorageManagementClient"
-
-
-def _identity(raw: Any) -> ManagedIdentity | None:
-    if raw is None:
-        return None
-    assigned = raw.user_assigned_identities or {}
-    return ManagedIdentity(
-        type=raw.type or "",
-        principal_id=raw.principal_id or None,
-        user_assigned={key: (value.principal_id if value else None) for key, value in assigned.items()},
-    )
 
 
 def _service(raw: Any) -> SearchService:
@@ -55,7 +42,7 @@ def _service(raw: Any) -> SearchService:
         disable_local_auth=raw.disable_local_auth,
         aad_failure_mode=(both.aad_auth_failure_mode or "") if both else None,
         api_key_only=bool(options and options.api_key_only is not None),
-        identity=_identity(raw.identity),
+        identity=managed_identity(raw.identity),
         semantic_search=raw.semantic_search,
         cmk_enforcement=cmk.enforcement if cmk else None,
         cmk_compliance=cmk.encryption_compliance_status if cmk else None,
@@ -77,7 +64,7 @@ def _storage(raw: Any) -> StorageAccount:
 
 
 class SearchReads(AzureReader):
-    """The reads of `SearchView`."""
+    """The search and storage reads of `SearchView`."""
 
     def search_services(self, resource_group: str) -> list[SearchService]:
         """The search services of a resource group."""
@@ -147,18 +134,6 @@ class SearchReads(AzureReader):
                 )
             )
         return links
-
-    def grounding_accounts(self, resource_group: str) -> list[CognitiveAccount]:
-        """The Cognitive Services accounts of a resource group (whatever their kind)."""
-        found = self._read(
-            READ_ACTIONS["grounding_accounts"][0],
-            ("search-cognitive-accounts", resource_group),
-            lambda: list(self.client(COGNITIVE).accounts.list_by_resource_group(resource_group)),
-        )
-        return [
-            CognitiveAccount(id=a.id or "", name=a.name or "", kind=a.kind or "", tags=dict(a.tags or {}))
-            for a in found or []
-        ]
 
     def storage_accounts(self, resource_group: str) -> list[StorageAccount]:
         """The storage accounts of a resource group."""

@@ -1,4 +1,4 @@
-"""The core Azure view: the networking, DNS, monitoring and RBAC nouns every Azure lab reads.
+"""The core Azure view: the networking, DNS, monitoring, identity and RBAC nouns every Azure lab reads.
 
 Nothing here imports an Azure SDK. Comparisons follow ARM's rules: resource ids and enum strings are
 case-insensitive, and some providers return location display names ("Sweden Central"); `same_id`,
@@ -7,7 +7,8 @@ case-insensitive, and some providers return location display names ("Sweden Cent
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -112,6 +113,22 @@ class DiagnosticSetting:
     name: str
     workspace_id: str | None
     logs: tuple[LogSetting, ...]
+
+
+@dataclass(frozen=True)
+class ManagedIdentity:
+    """A resource's managed identity (`identity`): its type, the system-assigned principal, the user-assigned ones."""
+
+    type: str  # None | SystemAssigned | UserAssigned | "SystemAssigned, UserAssigned"
+    principal_id: str | None
+    user_assigned: Mapping[str, str | None] = field(default_factory=dict)  # identity resource id -> principal id
+
+    @property
+    def usable(self) -> bool:
+        """Whether a principal can act as the resource: a system-assigned one, or any user-assigned one."""
+        kind = self.type.lower().replace(" ", "")
+        system = "systemassigned" in kind and bool(self.principal_id)
+        return system or ("userassigned" in kind and bool(self.user_assigned))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """The view lab azure-ai-content-safety-gateway reads: its nouns as frozen dataclasses and `GatewayView`.
 
-Nothing here imports an Azure SDK: reads_gateway.py implements `GatewayView` over azure-mgmt-apimanagement
-and azure-mgmt-cognitiveservices. Fields are normalised on the way in: absent lists are empty, absent
-booleans stay None (never set is not the same as false), API Management policy documents are parsed into
-`PolicyElement` trees. `effective_section` combines an API's policy with the service-wide one the way
-API Management does, through the `<base />` element.
+Nothing here imports an Azure SDK: reads_gateway.py implements `GatewayView` over azure-mgmt-apimanagement;
+the Azure OpenAI and Content Safety accounts behind the gateway are view_cognitive.py's nouns. Fields are
+normalised on the way in: absent lists are empty, absent booleans stay None (never set is not the same as
+false), API Management policy documents are parsed into `PolicyElement` trees. `effective_section` combines
+an API's policy with the service-wide one the way API Management does, through the `<base />` element.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from labcheck.providers.azure.view import AzureView
+from labcheck.providers.azure.view_cognitive import CognitiveView
 
 SECTIONS = ("inbound", "backend", "outbound", "on-error")
 
@@ -147,86 +147,8 @@ class Backend:
     header_names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class AiAccount:
-    """A Cognitive Services account (kind OpenAI, AIServices, ContentSafety, ...)."""
-
-    id: str
-    name: str
-    kind: str
-    location: str
-    tags: Mapping[str, str]
-    provisioning_state: str
-    custom_subdomain: str | None
-    endpoint: str | None
-    endpoint_urls: tuple[str, ...]
-    disable_local_auth: bool | None  # None: never set, so keys still work
-    public_network_access: str | None
-    network_default_action: str | None  # None: no networkAcls
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """A model deployment of an account."""
-
-    name: str
-    model_name: str
-    model_version: str
-    provisioning_state: str
-    capabilities: Mapping[str, str]
-    rai_policy_name: str | None
-    sku_name: str
-    sku_capacity: int | None
-
-
-@dataclass(frozen=True)
-class ContentFilter:
-    """One filter of a RAI policy."""
-
-    name: str  # e.g. "Hate", "Selfharm", "Jailbreak", "Indirect Attack", "Protected Material Text"
-    source: str  # Prompt | Completion
-    enabled: bool | None
-    blocking: bool | None
-    severity_threshold: str | None  # Low | Medium | High (None for shields and protected material)
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """(normalised name, lower-cased source): ("selfharm", "prompt"), ("indirectattack", "prompt")."""
-        return self.name.lower().replace(" ", "").replace("_", ""), self.source.lower()
-
-
-@dataclass(frozen=True)
-class BlocklistReference:
-    """A custom blocklist a RAI policy applies to one source."""
-
-    blocklist_name: str
-    source: str  # Prompt | Completion
-    blocking: bool | None
-
-
-@dataclass(frozen=True)
-class RaiPolicy:
-    """A RAI (content filter) policy of an account."""
-
-    name: str
-    policy_type: str  # UserManaged | SystemManaged
-    base_policy_name: str | None
-    mode: str | None
-    content_filters: tuple[ContentFilter, ...]
-    custom_blocklists: tuple[BlocklistReference, ...]
-
-
-@dataclass(frozen=True)
-class BlocklistItem:
-    """One term (or regular expression) of a RAI blocklist."""
-
-    name: str
-    pattern: str
-    is_regex: bool | None
-
-
-class GatewayView(AzureView, Protocol):
-    """What the azure-ai-content-safety-gateway checks may ask besides the core view; read-only and memoised."""
+class GatewayView(CognitiveView, Protocol):
+    """What the azure-ai-content-safety-gateway checks may ask besides `CognitiveView`; read-only and memoised."""
 
     def apim_services(self, resource_group: str) -> list[ApimService]:
         """The API Management instances of a resource group."""
@@ -246,21 +168,6 @@ class GatewayView(AzureView, Protocol):
     def apim_backends(self, service_id: str) -> list[Backend]:
         """The named backends of an API Management instance."""
 
-    def gateway_accounts(self, resource_group: str) -> list[AiAccount]:
-        """The Cognitive Services accounts of a resource group, of every kind."""
-
-    def gateway_deployments(self, account_id: str) -> list[Deployment]:
-        """The model deployments of an account."""
-
-    def gateway_rai_policy(self, account_id: str, name: str) -> RaiPolicy | None:
-        """A RAI policy of an account by name (None: it does not exist)."""
-
-    def gateway_blocklists(self, account_id: str) -> list[str]:
-        """The names of an account's RAI blocklists."""
-
-    def gateway_blocklist_items(self, account_id: str, blocklist: str) -> list[BlocklistItem]:
-        """The items of a RAI blocklist (listed: the single-item GET is unreliable server-side)."""
-
 
 READ_ACTIONS: dict[str, tuple[str, ...]] = {
     "apim_services": ("Microsoft.ApiManagement/service/read",),
@@ -269,10 +176,5 @@ READ_ACTIONS: dict[str, tuple[str, ...]] = {
     "apim_api_policy": ("Microsoft.ApiManagement/service/apis/policies/read",),
     "apim_service_policy": ("Microsoft.ApiManagement/service/policies/read",),
     "apim_backends": ("Microsoft.ApiManagement/service/backends/read",),
-    "gateway_accounts": ("Microsoft.CognitiveServices/accounts/read",),
-    "gateway_deployments": ("Microsoft.CognitiveServices/accounts/deployments/read",),
-    "gateway_rai_policy": ("Microsoft.CognitiveServices/accounts/raiPolicies/read",),
-    "gateway_blocklists": ("Microsoft.CognitiveServices/accounts/raiBlocklists/read",),
-    "gateway_blocklist_items": ("Microsoft.CognitiveServices/accounts/raiBlocklists/raiBlocklistItems/read",),
 }
-"""The RBAC action behind each `GatewayView` read (all within the built-in Reader role's */read)."""
+"""The RBAC action behind each read `GatewayView` adds (all within the built-in Reader role's */read)."""

@@ -7,19 +7,11 @@ checks compare them with `same_word`, resource ids with `same_id`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
-from labcheck.providers.azure.view import AzureView
-
-
-@dataclass(frozen=True)
-class ManagedIdentity:
-    """A resource's managed identity: its type, the system-assigned principal and the user-assigned ones."""
-
-    type: str  # None | SystemAssigned | UserAssigned | "SystemAssigned, UserAssigned"
-    principal_id: str | None
-    user_assigned: Mapping[str, str | None] = field(default_factory=dict)  # identity resource id -> principal id
+from labcheck.providers.azure.view import ManagedIdentity
+from labcheck.providers.azure.view_cognitive import CognitiveView
 
 
 @dataclass(frozen=True)
@@ -69,16 +61,6 @@ class SharedPrivateLink:
 
 
 @dataclass(frozen=True)
-class CognitiveAccount:
-    """A Cognitive Services account, as a candidate for the OpenAI account Search grounds with."""
-
-    id: str
-    name: str
-    kind: str  # OpenAI | AIServices | ContentSafety | ...
-    tags: Mapping[str, str]
-
-
-@dataclass(frozen=True)
 class StorageAccount:
     """A storage account's exposure: network access, shared keys and anonymous blob access."""
 
@@ -91,8 +73,8 @@ class StorageAccount:
     allow_blob_public_access: bool | None
 
 
-class SearchView(AzureView, Protocol):
-    """What the azure-ai-search-rag checks may ask besides the core view; read-only and memoised."""
+class SearchView(CognitiveView, Protocol):
+    """What the azure-ai-search-rag checks may ask besides `CognitiveView`; read-only and memoised."""
 
     def search_services(self, resource_group: str) -> list[SearchService]:
         """The search services of a resource group."""
@@ -106,9 +88,6 @@ class SearchView(AzureView, Protocol):
     def shared_private_links(self, service_id: str) -> list[SharedPrivateLink]:
         """The shared private links of a search service."""
 
-    def grounding_accounts(self, resource_group: str) -> list[CognitiveAccount]:
-        """The Cognitive Services accounts of a resource group (whatever their kind)."""
-
     def storage_accounts(self, resource_group: str) -> list[StorageAccount]:
         """The storage accounts of a resource group."""
 
@@ -121,8 +100,7 @@ READ_ACTIONS: dict[str, tuple[str, ...]] = {
     "search_service": ("Microsoft.Search/searchServices/read",),
     "search_endpoint_connections": ("Microsoft.Search/searchServices/privateEndpointConnections/read",),
     "shared_private_links": ("Microsoft.Search/searchServices/sharedPrivateLinkResources/read",),
-    "grounding_accounts": ("Microsoft.CognitiveServices/accounts/read",),
     "storage_accounts": ("Microsoft.Storage/storageAccounts/read",),
     "storage_account": ("Microsoft.Storage/storageAccounts/read",),
 }
-"""The RBAC action behind each `SearchView` read (all within the built-in Reader role)."""
+"""The RBAC action behind each read `SearchView` adds (all within the built-in Reader role)."""
