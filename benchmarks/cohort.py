@@ -1,9 +1,14 @@
 """Cohort grading at scale against one moto server: learners/s, API calls/s against the server's own
 saturation rate, and peak RSS. Prints; never asserts.
 
-Run: .venv/bin/python benchmarks/cohort.py [--learners 1000] [--concurrency 16] [--latency-ms 50] [--stock-server]
+Run: .venv/bin/python benchmarks/cohort.py [--learners 1000] [--concurrency 16] [--latency-ms 50] [--pin]
+                                           [--stock-server]
 On 2 cores, labcheck and the server each need about one core: try `--concurrency 96 --latency-ms 50` for the
-latency target. More threads than that without latency only add contention for Python's GIL.
+latency target. More threads than that without latency only add contention for Python's GIL. Without --pin
+the two share both cores, and the lighter saturation loop leaves the server more CPU than grading does;
+--pin gives the server a core of its own in both phases, so "server CPU while grading" next to "saturated"
+shows directly whether labcheck keeps the server busy. Figures vary by 15% or so between runs on a shared VM;
+the CPU that plain boto3 spends per call, printed alongside, is the yardstick for labcheck's own.
 
 * The moto server runs as its own process on 127.0.0.1, so its CPU and memory are not this process's. It
   shares the machine's cores with this process, as it would with a CI runner. By default it is moto's app
@@ -11,7 +16,7 @@ latency target. More threads than that without latency only add contention for P
   accounts are added); --stock-server runs `python -m moto.server` as shipped.
 * N learner accounts are seeded by a child process (so its clients do not count towards this process's
   peak RSS): each the reference architecture, or, for every third learner, one of the lab's breakages.
-  Its threads share one client per service, each signing as the account it seeds (1,000 in about 80 s).
+  Its threads share one client per service, each signing as the account it seeds (1,000 in about 70 s).
 * Grading goes through the same code as `labcheck grade`: the roster is a CSV read by `load_roster`,
   accounts are opened by `grade_command.open_accounts` (fake instructor keys, AWS_ENDPOINT_URL), then
   `preflight`, `grade_cohort` (results.jsonl, fsync per learner) and `write_gradebook`.
@@ -336,6 +341,7 @@ def main() -> None:
     parser.add_argument("--saturation-s", type=float, default=8.0)
     parser.add_argument("--seed-threads", type=int, default=8)
     parser.add_argument("--stock-server", action="store_true", help="python -m moto.server, as shipped")
+    parser.add_argument("--pin", action="store_true", help="server on the last core, grading on the others")
     parser.add_argument("--seed", nargs=2, metavar=("URL", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--serve-proxy", nargs=3, metavar=("UPSTREAM", "PORT", "DELAY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -345,6 +351,15 @@ def main() -> None:
         return asyncio.run(relay(int(args.serve_proxy[0]), int(args.serve_proxy[1]), float(args.serve_proxy[2])))
     run(args)
     return None
+
+
+def pin_apart(server_pid: int) -> None:
+    """Give the server the last core and this process the others, so that neither takes the other's CPU."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        raise SystemExit("--pin needs at least 2 cores")
+    os.sched_setaffinity(server_pid, {cores[-1]})
+    os.sched_setaffinity(0, set(cores[:-1]))
 
 
 def run(args: argparse.Namespace) -> None:
@@ -362,6 +377,8 @@ def run(args: argparse.Namespace) -> None:
         subprocess.run([sys.executable, __file__, "--seed", url, str(args.learners)], check=True)
         print(f"seeded {args.learners} learner accounts in {time.perf_counter() - clock:.1f} s", file=sys.stderr)
         target, helpers = url, {"server": server.pid}
+        if args.pin:
+            pin_apart(server.pid)
         if args.latency_ms:
             proxy_port = free_port()
             delay = str(args.latency_ms / 1000)
@@ -386,7 +403,8 @@ def report(args: argparse.Namespace, graded: dict[str, Any], measured: tuple[flo
     rate = calls / wall
     per_1000 = wall * 1000 / n
     print(f"labcheck grade {LAB}: {n} learners, --concurrency {args.concurrency}, latency {args.latency_ms:g} ms")
-    print("server: " + ("python -m moto.server (stock)" if args.stock_server else "moto's app via quick_moto.py"))
+    server = "python -m moto.server (stock)" if args.stock_server else "moto's app via quick_moto.py"
+    print(f"server: {server}" + (", on a core of its own (--pin)" if args.pin else ", sharing the cores"))
     line("figure", "value", "target", "note")
     line(
         "grading wall s", f"{wall:.1f}", "", f"setup {graded['setup_s']:.2f} s, gradebook {graded['gradebook_s']:.2f} s"
