@@ -11,9 +11,12 @@ shows directly whether labcheck keeps the server busy. Figures vary by 15% or so
 the CPU that plain boto3 spends per call, printed alongside, is the yardstick for labcheck's own.
 
 * The moto server runs as its own process on 127.0.0.1, so its CPU and memory are not this process's. It
-  shares the machine's cores with this process, as it would with a CI runner. By default it is moto's app
-  with three per-request lookups remembered (quick_moto.py: about 3x the calls/s, and no slowdown as
-  accounts are added); --stock-server runs `python -m moto.server` as shipped.
+  shares the machine's cores with this process (unless --pin), as it would with a CI runner. By default it
+  is moto's app with three per-request lookups remembered (quick_moto.py: about 3x the calls/s, and no
+  slowdown as accounts are added) that also answers the two reads moto lacks, CloudTrail LookupEvents and
+  Logs GetDataProtectionPolicy, as AWS does for an empty account, where moto answers HTTP 500 and botocore
+  retries (8 more requests and about 0.9 s of backoff per learner); --stock-server runs
+  `python -m moto.server` as shipped.
 * N learner accounts are seeded by a child process (so its clients do not count towards this process's
   peak RSS): each the reference architecture, or, for every third learner, one of the lab's breakages.
   Its threads share one client per service, each signing as the account it seeds (1,000 in about 70 s).
