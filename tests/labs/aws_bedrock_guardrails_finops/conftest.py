@@ -7,7 +7,7 @@ through fixtures, so nothing imports this file by name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,8 +30,8 @@ from labcheck.providers.aws.view_finops import (
     PiiEntity,
     TopicSubscription,
 )
-from labcheck.runner import run_check
 from labcheck.testing.aws import FakeAws
+from tests.labs.contract import AwsSubject
 
 LAB_ID = "aws-bedrock-guardrails-finops"
 ACCOUNT = "111122223333"
@@ -177,12 +177,12 @@ def reference_fixture() -> Callable[[], FakeAws]:
 
 
 @pytest.fixture
-def run(lab: Lab) -> Runner:
+def subject(lab: Lab) -> AwsSubject:
+    """The references and the grading the shared contract tests use."""
+    return AwsSubject(lab, {"": reference})
+
+
+@pytest.fixture
+def run(subject: AwsSubject) -> Runner:
     """Run one check through the real runner against a fake account, with optional key=value inputs."""
-    known_ids = {c.id for c in lab.checks}
-
-    def run_one(check_id: str, fake: FakeAws, assignments: Sequence[str] = ()) -> Result:
-        inputs = lab.resolve_inputs(list(assignments))
-        return run_check(lab.check(check_id), {"aws": fake}, inputs, known_ids)
-
-    return run_one
+    return subject.run

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
-from labcheck.catalog import Lab, get_lab
+from labcheck.catalog import get_lab
 from labcheck.model import Result, Status
 from labcheck.providers.aws.view import NamedPolicy
 from labcheck.providers.aws.view_finops import (
@@ -32,6 +32,7 @@ from labcheck.providers.aws.view_finops import (
     TopicSubscription,
 )
 from labcheck.testing.aws import FakeAws
+from tests.labs.contract import Case, LabContract, assert_cases_cover_every_check, unchanged
 
 PASS, FAIL, ERROR, SKIP, PENDING = Status.PASS, Status.FAIL, Status.ERROR, Status.SKIP, Status.PENDING
 
@@ -45,17 +46,6 @@ OTHER_TOPIC = "arn:aws:sns:eu-central-1:111122223333:someone-elses-alerts"
 Mutation = Callable[[FakeAws], None]
 Reference = Callable[[], FakeAws]
 Runner = Callable[..., Result]
-
-
-class Case(NamedTuple):
-    """One edit of the reference and what the check must say about it."""
-
-    check_id: str
-    name: str
-    mutate: Mutation
-    status: Status
-    fragment: str
-    inputs: tuple[str, ...] = ()
 
 
 # --- placeholders -----------------------------------------------------------------------------------
@@ -97,10 +87,6 @@ def chain(*mutations: Mutation) -> Mutation:
             mutation(fake)
 
     return mutate
-
-
-def unchanged(fake: FakeAws) -> None:
-    """The reference as it is."""
 
 
 # --- edits: guardrail -------------------------------------------------------------------------------
@@ -1431,37 +1417,18 @@ CASES = [
 ]
 
 
-def case_id(case: Case) -> str:
-    return f"{case.check_id}[{case.name}]"
-
+CONTRACT = LabContract(LAB, CASES)
 
 # --- tests ------------------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize("check_id", CHECK_IDS)
-def test_reference_passes(check_id: str, reference: Reference, run: Runner) -> None:
-    result = run(check_id, reference())
-    assert result.status is PASS, result.message
-    assert result.hint == ""
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_case(case: Case, reference: Reference, run: Runner) -> None:
-    fake = reference()
-    case.mutate(fake)
-    result = run(case.check_id, fake, case.inputs)
-    assert result.status is case.status, result.message
-    assert case.fragment in result.message
-    if case.status in (FAIL, PENDING):
-        assert result.hint == LAB.check(case.check_id).spec.hint or "labcheck-lab" in result.hint
+test_reference_passes = CONTRACT.reference_passes()
+test_case = CONTRACT.case_test()
 
 
 def test_cases_cover_every_check_with_a_failure() -> None:
     assert len(CHECK_IDS) == 14
-    assert {c.check_id for c in CASES} == set(CHECK_IDS)
-    assert {c.check_id for c in CASES if c.status is FAIL} == set(CHECK_IDS)
+    assert_cases_cover_every_check(CASES, CHECK_IDS)
     assert {c.check_id for c in CASES if c.status is PENDING} == {C9}
-    assert len({case_id(c) for c in CASES}) == len(CASES), "case names must be unique per check"
 
 
 def test_reference_is_fresh_each_call(reference: Reference) -> None:
@@ -1516,34 +1483,8 @@ def test_two_tagged_guardrails_none_with_the_learner_tag_is_ambiguous(reference:
 
 # --- permissions ------------------------------------------------------------------------------------
 
-DECLARED = [(c.id, action) for c in LAB.checks for action in dict.fromkeys(c.spec.permissions)]
-
-
-def _denied(reference: Reference, action: str) -> FakeAws:
-    fake = reference()
-    fake.denied = {action}
-    return fake
-
-
-@pytest.mark.parametrize(("check_id", "action"), DECLARED, ids=[f"{c}[{a}]" for c, a in DECLARED])
-def test_denied_action_is_error_or_not_reached(check_id: str, action: str, reference: Reference, run: Runner) -> None:
-    undenied = run(check_id, reference())
-    result = run(check_id, _denied(reference, action))
-    if result.status is ERROR:
-        assert action in result.message
-        assert action in result.hint
-    else:
-        assert result.status is undenied.status, result.message
-
-
-@pytest.mark.parametrize("check_id", CHECK_IDS)
-def test_some_declared_action_is_needed(check_id: str, reference: Reference, run: Runner, lab: Lab) -> None:
-    needed = [
-        action
-        for action in lab.check(check_id).spec.permissions
-        if run(check_id, _denied(reference, action)).status is ERROR
-    ]
-    assert needed
+test_denied_action_is_error_or_not_reached = CONTRACT.denied_action_is_error_or_not_reached()
+test_some_declared_action_is_needed = CONTRACT.some_declared_action_is_needed()
 
 
 def test_account_enforcement_needs_its_action(reference: Reference, run: Runner) -> None:
@@ -1556,14 +1497,4 @@ def test_account_enforcement_needs_its_action(reference: Reference, run: Runner)
         assert "bedrock:ListEnforcedGuardrailsConfiguration" in result.message
 
 
-SUFFICIENCY = [Case(c, "reference", unchanged, PASS, "") for c in CHECK_IDS] + CASES
-
-
-@pytest.mark.parametrize("case", SUFFICIENCY, ids=case_id)
-def test_declared_permissions_suffice(case: Case, reference: Reference, run: Runner, lab: Lab) -> None:
-    fake = reference()
-    case.mutate(fake)
-    fake.calls.clear()
-    run(case.check_id, fake, case.inputs)
-    undeclared = set(fake.calls) - set(lab.check(case.check_id).spec.permissions)
-    assert not undeclared, f"{case.check_id} calls undeclared {sorted(undeclared)}"
+test_declared_permissions_suffice = CONTRACT.declared_permissions_suffice()

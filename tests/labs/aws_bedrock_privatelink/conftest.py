@@ -8,7 +8,7 @@ through fixtures, so nothing imports this file by name.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -31,8 +31,8 @@ from labcheck.providers.aws.view import (
     Vpc,
     VpcEndpoint,
 )
-from labcheck.runner import run_check
 from labcheck.testing.aws import FakeAws
+from tests.labs.contract import AwsSubject
 
 LAB_ID = "aws-bedrock-privatelink"
 ACCOUNT = "111122223333"
@@ -187,12 +187,12 @@ def reference_fixture() -> Callable[[], FakeAws]:
 
 
 @pytest.fixture
-def run(lab: Lab) -> Runner:
+def subject(lab: Lab) -> AwsSubject:
+    """The references and the grading the shared contract tests use."""
+    return AwsSubject(lab, {"": reference})
+
+
+@pytest.fixture
+def run(subject: AwsSubject) -> Runner:
     """Run one check through the real runner against a fake account, with optional key=value inputs."""
-    known_ids = {c.id for c in lab.checks}
-
-    def run_one(check_id: str, fake: FakeAws, assignments: Sequence[str] = ()) -> Result:
-        inputs = lab.resolve_inputs(list(assignments))
-        return run_check(lab.check(check_id), {"aws": fake}, inputs, known_ids)
-
-    return run_one
+    return subject.run

@@ -29,8 +29,8 @@ from labcheck.providers.aws.view_rag import (
     VectorBucket,
     VectorIndex,
 )
-from labcheck.runner import run_check
 from labcheck.testing.aws import FakeAws
+from tests.labs.contract import AwsSubject
 
 LAB_ID = "aws-bedrock-rag-kb"
 ACCOUNT = "111122223333"
@@ -238,12 +238,12 @@ def references() -> dict[str, Callable[[], FakeAws]]:
 
 
 @pytest.fixture
-def run(lab: Lab) -> Runner:
+def subject(lab: Lab) -> AwsSubject:
+    """The references and the grading the shared contract tests use."""
+    return AwsSubject(lab, REFERENCES)
+
+
+@pytest.fixture
+def run(subject: AwsSubject) -> Runner:
     """Run one check through the real runner against a fake account, with optional key=value inputs."""
-    known_ids = {c.id for c in lab.checks}
-
-    def run_one(check_id: str, fake: FakeAws, assignments: Sequence[str] = ()) -> Result:
-        inputs = lab.resolve_inputs(list(assignments))
-        return run_check(lab.check(check_id), {"aws": fake}, inputs, known_ids)
-
-    return run_one
+    return subject.run

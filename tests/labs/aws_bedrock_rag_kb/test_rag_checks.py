@@ -10,10 +10,9 @@ exactly as in a report.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
-from typing import Any, NamedTuple
-
-import pytest
+from typing import Any
 
 from labcheck.catalog import Lab, get_lab
 from labcheck.model import Result, Status
@@ -26,6 +25,8 @@ from labcheck.providers.aws.view_rag import (
     PublicAccessBlock,
 )
 from labcheck.testing.aws import FakeAws
+from tests.labs import contract
+from tests.labs.contract import unchanged
 
 PASS, FAIL, ERROR, SKIP, PENDING = Status.PASS, Status.FAIL, Status.ERROR, Status.SKIP, Status.PENDING
 
@@ -55,16 +56,8 @@ References = dict[str, Callable[[], FakeAws]]
 Runner = Callable[..., Result]
 
 
-class Case(NamedTuple):
-    """One edit of a track's reference and what the check must say about it."""
-
-    check_id: str
-    name: str
-    mutate: Mutation
-    status: Status
-    fragment: str
-    inputs: tuple[str, ...] = ()
-    track: str = "oss"
+# Cases edit the OpenSearch Serverless track's reference unless they name the S3 Vectors track.
+Case = functools.partial(contract.Case, track="oss")
 
 
 # --- placeholders -----------------------------------------------------------------------------------
@@ -119,10 +112,6 @@ def chain(*mutations: Mutation) -> Mutation:
             mutation(fake)
 
     return mutate
-
-
-def unchanged(fake: FakeAws) -> None:
-    """The reference as it is."""
 
 
 def edit_kb(**changes: Any) -> Mutation:
@@ -1352,44 +1341,25 @@ CASES = [
 ]
 
 
-def case_id(case: Case) -> str:
-    return f"{case.check_id}[{case.track}:{case.name}]"
-
-
-# --- tests ------------------------------------------------------------------------------------------
-
-
 def _expected_on(track: str, check_id: str) -> Status:
     other = S3V_ONLY if track == "oss" else OSS_ONLY
     return SKIP if check_id in other else PASS
 
 
-@pytest.mark.parametrize("track", TRACKS)
-@pytest.mark.parametrize("check_id", CHECK_IDS)
-def test_reference(check_id: str, track: str, references: References, run: Runner) -> None:
-    result = run(check_id, references[track]())
-    assert result.status is _expected_on(track, check_id), result.message
-    assert result.hint == ""
+CONTRACT = contract.LabContract(LAB, CASES, tracks=TRACKS, reference_status=_expected_on)
 
+# --- tests ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_case(case: Case, references: References, run: Runner) -> None:
-    fake = references[case.track]()
-    case.mutate(fake)
-    result = run(case.check_id, fake, case.inputs)
-    assert result.status is case.status, result.message
-    assert case.fragment in result.message
-    if case.status in (FAIL, PENDING):
-        assert result.hint == LAB.check(case.check_id).spec.hint or "labcheck-lab" in result.hint
+test_reference_passes = CONTRACT.reference_passes()
+test_case = CONTRACT.case_test()
 
 
 def test_cases_cover_every_check_both_ways() -> None:
     assert len(CHECK_IDS) == 13
-    assert {c.check_id for c in CASES if c.status is FAIL} == set(CHECK_IDS)
+    contract.assert_cases_cover_every_check(CASES, CHECK_IDS)
     assert {c.check_id for c in CASES if c.status is PASS} == set(CHECK_IDS)
     assert {c.check_id for c in CASES if c.status is SKIP} == {*OSS_ONLY, *S3V_ONLY, B9}
     assert {c.check_id for c in CASES if c.status is PENDING} == {B13}
-    assert len({case_id(c) for c in CASES}) == len(CASES), "case names must be unique per check and track"
 
 
 def test_skipped_track_leaves_the_maximum_score(references: References, run: Runner, lab: Lab) -> None:
@@ -1414,39 +1384,8 @@ def test_reference_is_fresh_each_call(references: References) -> None:
 
 # --- permissions ------------------------------------------------------------------------------------
 
-DECLARED = [(t, c.id, a) for t in TRACKS for c in LAB.checks for a in dict.fromkeys(c.spec.permissions)]
-
-
-def _denied(references: References, track: str, action: str) -> FakeAws:
-    fake = references[track]()
-    fake.denied = {action}
-    return fake
-
-
-@pytest.mark.parametrize(("track", "check_id", "action"), DECLARED, ids=[f"{t}:{c}[{a}]" for t, c, a in DECLARED])
-def test_denied_action_is_error_or_not_reached(
-    track: str, check_id: str, action: str, references: References, run: Runner
-) -> None:
-    undenied = run(check_id, references[track]())
-    result = run(check_id, _denied(references, track, action))
-    if result.status is ERROR:
-        assert action in result.message
-        assert action in result.hint
-    else:
-        assert result.status is undenied.status, result.message
-
-
-@pytest.mark.parametrize("track", TRACKS)
-@pytest.mark.parametrize("check_id", CHECK_IDS)
-def test_some_declared_action_is_needed(
-    check_id: str, track: str, references: References, run: Runner, lab: Lab
-) -> None:
-    needed = [
-        action
-        for action in lab.check(check_id).spec.permissions
-        if run(check_id, _denied(references, track, action)).status is ERROR
-    ]
-    assert needed
+test_denied_action_is_error_or_not_reached = CONTRACT.denied_action_is_error_or_not_reached()
+test_some_declared_action_is_needed = CONTRACT.some_declared_action_is_needed()
 
 
 def test_every_declared_action_is_needed_somewhere(references: References, run: Runner, lab: Lab) -> None:
@@ -1455,7 +1394,7 @@ def test_every_declared_action_is_needed_somewhere(references: References, run: 
     for each in lab.checks:
         for action in each.spec.permissions:
             reached = False
-            for case in [Case(each.id, "ref", unchanged, PASS, "", (), t) for t in TRACKS] + [
+            for case in [Case(each.id, "ref", unchanged, PASS, "", track=t) for t in TRACKS] + [
                 c for c in CASES if c.check_id == each.id
             ]:
                 fake = references[case.track]()
@@ -1469,14 +1408,4 @@ def test_every_declared_action_is_needed_somewhere(references: References, run: 
     assert not unreached
 
 
-SUFFICIENCY = [Case(c, "reference", unchanged, PASS, "", (), t) for t in TRACKS for c in CHECK_IDS] + CASES
-
-
-@pytest.mark.parametrize("case", SUFFICIENCY, ids=case_id)
-def test_declared_permissions_suffice(case: Case, references: References, run: Runner, lab: Lab) -> None:
-    fake = references[case.track]()
-    case.mutate(fake)
-    fake.calls.clear()
-    run(case.check_id, fake, case.inputs)
-    undeclared = set(fake.calls) - set(lab.check(case.check_id).spec.permissions)
-    assert not undeclared, f"{case.check_id} calls undeclared {sorted(undeclared)}"
+test_declared_permissions_suffice = CONTRACT.declared_permissions_suffice()

@@ -14,15 +14,16 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
 from labcheck.catalog import get_lab
-from labcheck.model import Result, Status
+from labcheck.model import Status
 from labcheck.providers.azure.view_gateway import effective_section, parse_policy
 from labcheck.runner import run_check
 from labcheck.testing.arm import FAKE_SUBSCRIPTION, FakeArm, arm_responses, denied, fake_azure
+from tests.labs.contract import ArmSubject, Case, LabContract, assert_cases_cover_every_check
 
 PASS, FAIL, ERROR = Status.PASS, Status.FAIL, Status.ERROR
 
@@ -70,29 +71,24 @@ Routes = dict[str, Any]
 Edit = Callable[[Routes], None]
 
 
-class Case(NamedTuple):
-    """One edit of the reference and what the check must say about it."""
-
-    check_id: str
-    name: str
-    edit: Edit
-    status: Status
-    fragment: str
-    inputs: tuple[str, ...] = ()
-
-
 def reference() -> Routes:
     """A fresh copy of the passing deployment."""
     return copy.deepcopy(REFERENCE)
 
 
-def run(check_id: str, routes: Routes, inputs: tuple[str, ...] = ()) -> tuple[Result, FakeArm]:
-    """One check through the runner, the real SDK clients and a FakeArm serving `routes`."""
-    arm = FakeArm(routes)
-    with arm_responses(arm):
-        assignments = [f"resource_group={RG_NAME}", *inputs]
-        result = run_check(LAB.check(check_id), {"azure": fake_azure()}, LAB.resolve_inputs(assignments), KNOWN)
-    return result, arm
+def actions_of(path: str) -> set[str]:
+    """The RBAC actions whose routes (ACTION_ROUTES, below) cover this lower-cased ARM path."""
+    return {action for action, pattern in ACTION_ROUTES.items() if re.search(pattern, path)}
+
+
+SUBJECT = ArmSubject(LAB, {"": reference}, RG_NAME, actions_of)
+run = SUBJECT.run  # one check through the runner, the real SDK clients and a FakeArm serving the routes
+
+
+@pytest.fixture
+def subject() -> ArmSubject:
+    """The reference and the grading the shared contract tests use."""
+    return SUBJECT
 
 
 # --- edits ------------------------------------------------------------------------------------------
@@ -852,25 +848,19 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("check_id", CHECK_IDS)
-def test_every_check_passes_on_the_reference(check_id):
-    result, _ = run(check_id, reference())
-    assert result.status is PASS, result.message
+CONTRACT = LabContract(
+    LAB,
+    CASES,
+    # a read the check reaches must be an ERROR when denied; one it never reaches leaves it passing
+    must_error=lambda check_id, action, denied_run: action in denied_run.actions,
+)
 
-
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.check_id}: {c.name}" for c in CASES])
-def test_case(case):
-    routes = reference()
-    case.edit(routes)
-    result, _ = run(case.check_id, routes, case.inputs)
-    assert result.status is case.status, result.message
-    assert case.fragment.lower() in result.message.lower(), result.message
-    if case.status is FAIL and "blocked by" not in result.message:
-        assert result.hint, "a failure shows the fix"
+test_reference_passes = CONTRACT.reference_passes()
+test_case = CONTRACT.case_test()
 
 
 def test_every_check_has_a_failing_case():
-    assert {c.check_id for c in CASES if c.status is FAIL} == set(CHECK_IDS)
+    assert_cases_cover_every_check(CASES, CHECK_IDS)
 
 
 def test_every_requires_of_the_spec_is_a_blocked_case():
@@ -904,44 +894,17 @@ ACTION_ROUTES = {
 DECLARED = [(c.id, action) for c in LAB.checks for action in c.spec.permissions]
 
 
-def run_denied(check_id: str, action: str) -> tuple[Result, FakeArm]:
-    arm = FakeArm(reference())
-    covered = [path for path in arm.routes if re.search(ACTION_ROUTES[action], path)]
-    assert covered, f"no route of the reference is covered by {action}"
-    for path in covered:
-        arm.set(path, denied(action))
-    with arm_responses(arm):
-        inputs = LAB.resolve_inputs([f"resource_group={RG_NAME}"])
-        result = run_check(LAB.check(check_id), {"azure": fake_azure()}, inputs, KNOWN)
-    return result, arm
-
-
 def test_every_declared_action_has_routes():
     assert {action for _, action in DECLARED} == set(ACTION_ROUTES)
 
 
-@pytest.mark.parametrize(("check_id", "action"), DECLARED, ids=[f"{c}: {a}" for c, a in DECLARED])
-def test_denied_read_is_error_naming_the_action_or_not_reached(check_id, action):
-    result, arm = run_denied(check_id, action)
-    reached = any(re.search(ACTION_ROUTES[action], path) for _, path, _ in arm.calls)
-    if reached:
-        assert result.status is ERROR, result.message
-        assert action in result.message
-        assert action in result.hint
-    else:
-        assert result.status is PASS, result.message
-
-
-@pytest.mark.parametrize("check_id", CHECK_IDS)
-def test_every_check_errors_when_a_read_it_needs_is_denied(check_id):
-    statuses = {run_denied(check_id, action)[0].status for action in LAB.check(check_id).spec.permissions}
-    assert ERROR in statuses
+test_denied_action_is_error_or_not_reached = CONTRACT.denied_action_is_error_or_not_reached()
+test_some_declared_action_is_needed = CONTRACT.some_declared_action_is_needed()
 
 
 def test_checks_declare_every_action_they_reach_on_the_reference():
     for each in LAB.checks:
-        _, arm = run(each.id, reference())
-        reached = {a for a in ACTION_ROUTES for _, path, _ in arm.calls if re.search(ACTION_ROUTES[a], path)}
+        reached = SUBJECT.grade(each.id, reference()).actions
         assert reached <= set(each.spec.permissions), each.id
 
 

@@ -13,14 +13,15 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
 from labcheck.catalog import get_lab
 from labcheck.model import Result, Status
 from labcheck.runner import run_check
-from labcheck.testing.arm import FAKE_SUBSCRIPTION, FakeArm, arm_path, arm_responses, denied, fake_azure
+from labcheck.testing.arm import FAKE_SUBSCRIPTION, FakeArm, arm_path, arm_responses, fake_azure
+from tests.labs.contract import ArmSubject, Case, LabContract, assert_cases_cover_every_check, unchanged
 
 PASS, FAIL, ERROR, SKIP = Status.PASS, Status.FAIL, Status.ERROR, Status.SKIP
 
@@ -59,18 +60,6 @@ Mutation = Callable[[FakeArm], None]
 DELETE = object()  # as a value in an edit: remove the key
 
 
-class Case(NamedTuple):
-    """One edit of the reference and what the check must say about it."""
-
-    check_id: str
-    name: str
-    mutate: Mutation | None
-    status: Status
-    fragment: str
-    inputs: tuple[str, ...] = ()
-    hint: str = ""  # a fragment the result's hint must carry
-
-
 # --- running ----------------------------------------------------------------------------------------
 
 
@@ -79,11 +68,24 @@ def fresh() -> FakeArm:
     return FakeArm(copy.deepcopy(REFERENCE))
 
 
+def actions_of(path: str) -> set[str]:
+    """The RBAC actions whose routes (ACTION_ROUTES, below) cover this lower-cased ARM path."""
+    return {action for action, pattern in ACTION_ROUTES.items() if re.search(pattern, path)}
+
+
+# The edits of this lab's cases take the FakeArm itself, so it answers as it is.
+SUBJECT = ArmSubject(LAB, {"": fresh}, RG_NAME, actions_of, as_arm=lambda arm: arm)
+
+
 def run(arm: FakeArm, check_id: str, inputs: tuple[str, ...] = ()) -> Result:
     """One check through the runner, the real SDK clients and the FakeArm."""
-    lab_inputs = LAB.resolve_inputs([f"resource_group={RG_NAME}", *inputs])
-    with arm_responses(arm):
-        return run_check(LAB.check(check_id), {"azure": fake_azure()}, lab_inputs, IDS)
+    return SUBJECT.run(check_id, arm, inputs)[0]
+
+
+@pytest.fixture
+def subject() -> ArmSubject:
+    """The reference and the grading the shared contract tests use."""
+    return SUBJECT
 
 
 # --- edits of the reference -------------------------------------------------------------------------
@@ -215,10 +217,17 @@ EXFIL = "search-exfiltration-blocked"
 
 CASES = [
     # B1: the root, its discovery and its pass rules
-    Case(EXISTS, "reference", None, PASS, "is basic, running and provisioned"),
+    Case(EXISTS, "reference", unchanged, PASS, "is basic, running and provisioned"),
     Case(EXISTS, "free tier", edit_service({"sku.name": "free"}), FAIL, "tier free is not one of"),
     Case(EXISTS, "tier in another case", edit_service({"sku.name": "Standard"}), PASS, "is Standard"),
-    Case(EXISTS, "tier not allowed here", None, FAIL, "tier basic is not one of standard", ("allowed_skus=standard",)),
+    Case(
+        EXISTS,
+        "tier not allowed here",
+        unchanged,
+        FAIL,
+        "tier basic is not one of standard",
+        ("allowed_skus=standard",),
+    ),
     Case(EXISTS, "not running", edit_service({"properties.status": "degraded"}), FAIL, "status is degraded"),
     Case(
         EXISTS,
@@ -256,9 +265,11 @@ CASES = [
         "srch-other: tier free",
         ("search_service=srch-other",),
     ),
-    Case(EXISTS, "override names none", None, FAIL, "search_service named srch-gone", ("search_service=srch-gone",)),
+    Case(
+        EXISTS, "override names none", unchanged, FAIL, "search_service named srch-gone", ("search_service=srch-gone",)
+    ),
     # B2
-    Case(PUBLIC, "reference", None, PASS, "public network access disabled"),
+    Case(PUBLIC, "reference", unchanged, PASS, "public network access disabled"),
     Case(
         PUBLIC,
         "fail mutation: enabled",
@@ -283,7 +294,7 @@ CASES = [
     Case(PUBLIC, "service gone", drop(SVC), FAIL, "blocked by search-service-exists"),
     Case(PUBLIC, "no service", NO_SERVICES, FAIL, "no search service tagged"),
     # B3
-    Case(ENDPOINT, "reference", None, PASS, "pe-srch-labcheck-rag privately reaches"),
+    Case(ENDPOINT, "reference", unchanged, PASS, "pe-srch-labcheck-rag privately reaches"),
     Case(
         ENDPOINT,
         "fail mutation: pending",
@@ -340,7 +351,7 @@ CASES = [
         "is not in a virtual network subnet",
     ),
     # B4
-    Case(DNS, "reference", None, PASS, "privatelink.search.windows.net resolves"),
+    Case(DNS, "reference", unchanged, PASS, "privatelink.search.windows.net resolves"),
     Case(DNS, "fail mutation: no VNet link", route(LINKS, {"value": []}), FAIL, "is not linked to the endpoint's"),
     Case(
         DNS,
@@ -374,7 +385,7 @@ CASES = [
         "blocked by search-private-endpoint-approved",
     ),
     # B5
-    Case(KEYS, "reference", None, PASS, "has API keys disabled"),
+    Case(KEYS, "reference", unchanged, PASS, "has API keys disabled"),
     Case(
         KEYS,
         "fail mutation: keys or Entra ID",
@@ -396,7 +407,7 @@ CASES = [
         "disableLocalAuth is false; it accepts API keys only",
     ),
     # B6
-    Case(IDENTITY, "reference", None, PASS, "has a SystemAssigned managed identity"),
+    Case(IDENTITY, "reference", unchanged, PASS, "has a SystemAssigned managed identity"),
     Case(IDENTITY, "fail mutation: no identity", NO_IDENTITY, FAIL, "it has no managed identity"),
     Case(IDENTITY, "type None", edit_service({"identity": {"type": "None"}}), FAIL, "its identity is None"),
     Case(
@@ -408,7 +419,7 @@ CASES = [
     ),
     Case(IDENTITY, "user-assigned", USER_ASSIGNED, PASS, "has a UserAssigned managed identity"),
     # B7
-    Case(SEMANTIC, "reference", None, PASS, "on the free plan"),
+    Case(SEMANTIC, "reference", unchanged, PASS, "on the free plan"),
     Case(
         SEMANTIC,
         "fail mutation: disabled",
@@ -427,7 +438,9 @@ CASES = [
         ("semantic_required=false",),
     ),
     # B8
-    Case(SPL_OPENAI, "reference", None, PASS, "spl-aoai (openai_account) to OpenAI account aoai-labcheck-rag-7f3a"),
+    Case(
+        SPL_OPENAI, "reference", unchanged, PASS, "spl-aoai (openai_account) to OpenAI account aoai-labcheck-rag-7f3a"
+    ),
     Case(
         SPL_OPENAI,
         "fail mutation: pending",
@@ -487,7 +500,7 @@ CASES = [
     ),
     Case(SPL_OPENAI, "service gone", drop(SVC), FAIL, "blocked by search-service-exists"),
     # B9
-    Case(SPL_STORAGE, "reference", None, PASS, "spl-blob (blob) to storage account stlabcheckrag7f3a"),
+    Case(SPL_STORAGE, "reference", unchanged, PASS, "spl-blob (blob) to storage account stlabcheckrag7f3a"),
     Case(
         SPL_STORAGE,
         "fail mutation: pending",
@@ -511,7 +524,7 @@ CASES = [
         ("storage_account=stother7f3a",),
     ),
     # B10
-    Case(RBAC_OPENAI, "reference", None, PASS, "holds Cognitive Services OpenAI User on aoai-labcheck-rag-7f3a"),
+    Case(RBAC_OPENAI, "reference", unchanged, PASS, "holds Cognitive Services OpenAI User on aoai-labcheck-rag-7f3a"),
     Case(RBAC_OPENAI, "fail mutation: none", route(AOAI_ROLES, {"value": []}), FAIL, "holds neither"),
     Case(
         RBAC_OPENAI,
@@ -553,7 +566,7 @@ CASES = [
     ),
     Case(RBAC_OPENAI, "no identity", NO_IDENTITY, FAIL, "blocked by search-managed-identity"),
     # B11
-    Case(RBAC_STORAGE, "reference", None, PASS, "holds Storage Blob Data Reader on stlabcheckrag7f3a"),
+    Case(RBAC_STORAGE, "reference", unchanged, PASS, "holds Storage Blob Data Reader on stlabcheckrag7f3a"),
     Case(RBAC_STORAGE, "fail mutation: none", route(ST_ROLES, {"value": []}), FAIL, "holds neither"),
     Case(
         RBAC_STORAGE,
@@ -571,7 +584,7 @@ CASES = [
     ),
     Case(RBAC_STORAGE, "no identity", NO_IDENTITY, FAIL, "blocked by search-managed-identity"),
     # B12
-    Case(STORAGE, "reference", None, PASS, "stlabcheckrag7f3a is closed"),
+    Case(STORAGE, "reference", unchanged, PASS, "stlabcheckrag7f3a is closed"),
     Case(
         STORAGE,
         "fail mutation: shared keys on",
@@ -617,7 +630,7 @@ CASES = [
         "no storage account tagged",
     ),
     # B13
-    Case(DIAG, "reference", None, PASS, "sends its logs to Log Analytics"),
+    Case(DIAG, "reference", unchanged, PASS, "sends its logs to Log Analytics"),
     Case(DIAG, "fail mutation: no setting", route(DIAGNOSTICS, {"value": []}), FAIL, "it has no diagnostic setting"),
     Case(
         DIAG,
@@ -648,7 +661,7 @@ CASES = [
         "sends its logs",
     ),
     # B14 (advisory)
-    Case(CMK, "reference", None, PASS, "enforces customer-managed keys"),
+    Case(CMK, "reference", unchanged, PASS, "enforces customer-managed keys"),
     Case(
         CMK,
         "fail mutation: unspecified",
@@ -672,7 +685,7 @@ CASES = [
         ("cmk_required=true",),
     ),
     # exfiltration (advisory)
-    Case(EXFIL, "reference", None, PASS, "blocks all data exfiltration"),
+    Case(EXFIL, "reference", unchanged, PASS, "blocks all data exfiltration"),
     Case(
         EXFIL,
         "absent",
@@ -684,17 +697,17 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.check_id}:{c.name}" for c in CASES])
-def test_case(case: Case):
-    arm = fresh()
-    if case.mutate:
-        case.mutate(arm)
-    result = run(arm, case.check_id, case.inputs)
-    assert (result.status, case.fragment in result.message) == (case.status, True), result.message
-    assert case.hint in result.hint
+CONTRACT = LabContract(
+    LAB,
+    CASES,
+    # a denied read must be an ERROR, but for the declared fallbacks (NOT_REACHED, below) the reference never reaches
+    must_error=lambda check_id, action, denied_run: (check_id, action) not in NOT_REACHED,
+)
+test_case = CONTRACT.case_test()
 
 
 def test_every_check_has_a_passing_and_a_failing_case():
+    assert_cases_cover_every_check(CASES, list(IDS))
     for check_id in IDS:
         statuses = {c.status for c in CASES if c.check_id == check_id}
         assert {PASS, FAIL} <= statuses, check_id
@@ -727,28 +740,7 @@ NOT_REACHED = {
     (RBAC_STORAGE, "Microsoft.Storage/storageAccounts/read"),
 }
 DENIED = [(c.id, action) for c in LAB.checks for action in c.spec.permissions]
-
-
-def deny(arm: FakeArm, action: str) -> None:
-    """Answer 403 AuthorizationFailed on every route the action covers."""
-    pattern = re.compile(ACTION_ROUTES[action])
-    covered = [path for path in arm.routes if pattern.search(path)]
-    assert covered, action
-    for path in covered:
-        arm.set(path, denied(action))
-
-
-@pytest.mark.parametrize(("check_id", "action"), DENIED, ids=[f"{c}:{a}" for c, a in DENIED])
-def test_denied_read_is_error_naming_the_action(check_id: str, action: str):
-    arm = fresh()
-    deny(arm, action)
-    result = run(arm, check_id)
-    if (check_id, action) in NOT_REACHED:
-        assert result.status is PASS, result.message
-    else:
-        assert result.status is ERROR, result.message
-        assert action in result.message
-        assert action in result.hint
+test_denied_action_is_error_or_not_reached = CONTRACT.denied_action_is_error_or_not_reached()
 
 
 def test_every_check_can_be_denied_and_every_fallback_is_declared():

@@ -13,14 +13,15 @@ import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
 from labcheck.catalog import get_lab
-from labcheck.model import Result, Status
+from labcheck.model import Status
 from labcheck.runner import run_check
-from labcheck.testing.arm import FAKE_SUBSCRIPTION, FakeArm, arm_path, arm_responses, denied, fake_azure
+from labcheck.testing.arm import FAKE_SUBSCRIPTION, FakeArm, arm_path, arm_responses, fake_azure
+from tests.labs.contract import ArmSubject, Case, LabContract, assert_cases_cover_every_check, case_id, unchanged
 
 PASS, FAIL, ERROR = Status.PASS, Status.FAIL, Status.ERROR
 
@@ -135,10 +136,6 @@ def chain(*edits: Edit) -> Edit:
     return edit
 
 
-def unchanged(routes: Routes) -> None:
-    """The reference as it is."""
-
-
 def second_account(name: str, tagged: bool, **properties: Any) -> Edit:
     """Add another OpenAI account (a copy of the reference one) to the resource group."""
 
@@ -223,24 +220,14 @@ def nic_only_ips(routes: Routes) -> None:
 # --- running ----------------------------------------------------------------------------------------
 
 
-def run(check_id: str, routes: Routes, inputs: tuple[str, ...] = ()) -> tuple[Result, FakeArm]:
-    """Run one check through the runner and the real SDK clients against these routes."""
-    arm = FakeArm(routes)
-    lab_inputs = LAB.resolve_inputs([f"resource_group={RG_NAME}", *inputs])
-    with arm_responses(arm):
-        result = run_check(LAB.check(check_id), {"azure": fake_azure()}, lab_inputs, KNOWN)
-    return result, arm
+SUBJECT = ArmSubject(LAB, {"": reference}, RG_NAME, lambda path: {action_of(path)})
+run = SUBJECT.run  # one check through the runner and the real SDK clients against these routes
 
 
-class Case(NamedTuple):
-    """One edit of the reference and what the check must say about it."""
-
-    check_id: str
-    name: str
-    edit: Edit
-    status: Status
-    fragment: str
-    inputs: tuple[str, ...] = ()
+@pytest.fixture
+def subject() -> ArmSubject:
+    """The reference and the grading the shared contract tests use."""
+    return SUBJECT
 
 
 ACCOUNT_CASES = [
@@ -592,35 +579,18 @@ DISCOVERY_CASES = [
 CASES = [*ACCOUNT_CASES, *ENDPOINT_CASES, *DEPLOYMENT_CASES, *MONITORING_CASES, *BLOCKED_CASES, *DISCOVERY_CASES]
 
 
-def case_id(case: Case) -> str:
-    return f"{case.check_id}[{case.name}]"
-
+CONTRACT = LabContract(LAB, CASES)
 
 # --- tests ------------------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize("check_id", CHECK_IDS)
-def test_reference_passes(check_id: str) -> None:
-    result, _ = run(check_id, reference())
-    assert result.status is PASS, result.message
-    assert result.hint == ""
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_case(case: Case) -> None:
-    routes = reference()
-    case.edit(routes)
-    result, _ = run(case.check_id, routes, case.inputs)
-    assert result.status is case.status, result.message
-    assert case.fragment in result.message
-    if case.status is FAIL:
-        assert result.hint == LAB.check(case.check_id).spec.hint or "labcheck-lab" in result.hint
+test_reference_passes = CONTRACT.reference_passes()
+test_case = CONTRACT.case_test()
 
 
 def test_cases_cover_every_check_with_its_own_failure() -> None:
     assert len(CHECK_IDS) == 15
+    assert_cases_cover_every_check(CASES, CHECK_IDS)
     assert {c.check_id for c in CASES if c.status is FAIL and "blocked" not in c.fragment} == set(CHECK_IDS)
-    assert len({case_id(c) for c in CASES}) == len(CASES), "case names must be unique per check"
 
 
 def test_the_spec_fail_mutations_are_among_the_cases() -> None:
@@ -672,63 +642,19 @@ def test_account_is_listed_once_and_read_once_across_checks() -> None:
 
 # --- permissions ------------------------------------------------------------------------------------
 
-DECLARED = [(c.id, action) for c in LAB.checks for action in dict.fromkeys(c.spec.permissions)]
-
-
-def deny(routes: Routes, action: str) -> FakeArm:
-    """A FakeArm over the routes, where every route behind `action` answers 403 AuthorizationFailed."""
-    arm = FakeArm(routes)
-    for path in [p for p in arm.routes if action_of(p) == action]:
-        arm.set(path, denied(action))
-    return arm
-
-
-def run_denied(check_id: str, routes: Routes, action: str) -> Result:
-    arm = deny(routes, action)
-    lab_inputs = LAB.resolve_inputs([f"resource_group={RG_NAME}"])
-    with arm_responses(arm):
-        return run_check(LAB.check(check_id), {"azure": fake_azure()}, lab_inputs, KNOWN)
-
-
-@pytest.mark.parametrize(("check_id", "action"), DECLARED, ids=[f"{c}[{a}]" for c, a in DECLARED])
-def test_denied_action_is_error_or_not_reached(check_id: str, action: str) -> None:
-    undenied, _ = run(check_id, reference())
-    result = run_denied(check_id, reference(), action)
-    if result.status is ERROR:
-        assert action in result.message
-        assert action in result.hint
-    else:
-        assert result.status is undenied.status, result.message
-
-
-@pytest.mark.parametrize("check_id", CHECK_IDS)
-def test_some_declared_action_is_needed(check_id: str) -> None:
-    needed = [
-        action
-        for action in LAB.check(check_id).spec.permissions
-        if run_denied(check_id, reference(), action).status is ERROR
-    ]
-    assert needed
+test_denied_action_is_error_or_not_reached = CONTRACT.denied_action_is_error_or_not_reached()
+test_some_declared_action_is_needed = CONTRACT.some_declared_action_is_needed()
 
 
 def test_the_network_interface_fallback_is_reached_and_denied() -> None:
     routes = reference()
     nic_only_ips(routes)
-    result = run_denied(A8, routes, "Microsoft.Network/networkInterfaces/read")
+    result, _ = run(A8, routes, denied_action="Microsoft.Network/networkInterfaces/read")
     assert result.status is ERROR, result.message
     assert "Microsoft.Network/networkInterfaces/read" in result.message
 
 
-SUFFICIENCY = [Case(c, "reference", unchanged, PASS, "") for c in CHECK_IDS] + CASES
-
-
-@pytest.mark.parametrize("case", SUFFICIENCY, ids=case_id)
-def test_declared_permissions_cover_every_call(case: Case) -> None:
-    routes = reference()
-    case.edit(routes)
-    _, arm = run(case.check_id, routes, case.inputs)
-    undeclared = {action_of(path) for _, path, _ in arm.calls} - set(LAB.check(case.check_id).spec.permissions)
-    assert not undeclared, f"{case.check_id} reads undeclared {sorted(undeclared)}"
+test_declared_permissions_suffice = CONTRACT.declared_permissions_suffice()
 
 
 # --- the wire contract ------------------------------------------------------------------------------
