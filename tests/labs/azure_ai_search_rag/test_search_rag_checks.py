@@ -703,7 +703,9 @@ CONTRACT = LabContract(
     # a denied read must be an ERROR, but for the declared fallbacks (NOT_REACHED, below) the reference never reaches
     must_error=lambda check_id, action, denied_run: (check_id, action) not in NOT_REACHED,
 )
+test_reference_passes = CONTRACT.reference_passes()
 test_case = CONTRACT.case_test()
+test_declared_permissions_suffice = CONTRACT.declared_permissions_suffice()
 
 
 def test_every_check_has_a_passing_and_a_failing_case():
@@ -741,6 +743,7 @@ NOT_REACHED = {
 }
 DENIED = [(c.id, action) for c in LAB.checks for action in c.spec.permissions]
 test_denied_action_is_error_or_not_reached = CONTRACT.denied_action_is_error_or_not_reached()
+test_some_declared_action_is_needed = CONTRACT.some_declared_action_is_needed()
 
 
 def test_every_check_can_be_denied_and_every_fallback_is_declared():
