@@ -49,7 +49,6 @@ import sys
 import tempfile
 import threading
 import time
-import types
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -97,33 +96,22 @@ def account_of(index: int) -> str:
 # --- child process: seeding -------------------------------------------------------------------------
 
 
-def clients_signing_as_the_thread(url: str) -> tuple[threading.local, Callable[[str], Any]]:
-    """A client factory whose clients, one per service, sign with the keys the calling thread put in
-    `local.keys` (access key, secret, token): botocore asks for frozen credentials at every signature."""
-    import boto3
+def shared_clients(url: str) -> Callable[[str], Any]:
+    """A client factory whose clients, one per service, sign as the account `reading_as` binds."""
     import botocore.session
-    from botocore.credentials import Credentials, ReadOnlyCredentials
 
-    local = threading.local()
+    from labcheck.providers.aws.clients import bound_session
 
-    class ThreadKeys(Credentials):
-        def __init__(self) -> None:  # no keys of its own
-            self.method, self.account_id = "seed", None
-
-        def get_frozen_credentials(self) -> ReadOnlyCredentials:
-            return ReadOnlyCredentials(*local.keys)
-
-    core = botocore.session.get_session()
-    core.register_component("credential_provider", types.SimpleNamespace(load_credentials=ThreadKeys))
-    session = boto3.Session(botocore_session=core, region_name=REGION)
+    session = bound_session(botocore.session.get_session().get_component("data_loader"))
     clients: dict[str, Any] = {}
     lock = threading.Lock()
 
     def client(service: str) -> Any:
         with lock:  # creating clients is not thread-safe; using them is
-            return clients.get(service) or clients.setdefault(service, session.client(service, endpoint_url=url))
+            made = clients.get(service) or session.client(service, region_name=REGION, endpoint_url=url)
+            return clients.setdefault(service, made)
 
-    return local, client
+    return client
 
 
 def seed(url: str, learners: int, threads: int) -> None:
@@ -132,8 +120,9 @@ def seed(url: str, learners: int, threads: int) -> None:
     import boto3
 
     from labcheck.catalog import get_lab
+    from labcheck.providers.aws.clients import AccountBinding, AccountKeys, reading_as
 
-    local, client = clients_signing_as_the_thread(url)
+    client = shared_clients(url)
     scenario = get_lab(LAB).scenario()
     breakages = sorted(n for n, v in scenario.VARIANTS.items() if v.breaks)
     lock = threading.Lock()
@@ -146,8 +135,9 @@ def seed(url: str, learners: int, threads: int) -> None:
         while (index := next(indexes, None)) is not None:  # next() on one iterator: the GIL keeps it whole
             role = f"arn:aws:iam::{account_of(index)}:role/{ROLE}"
             found = sts.assume_role(RoleArn=role, RoleSessionName="seed")["Credentials"]
-            local.keys = (found["AccessKeyId"], found["SecretAccessKey"], found["SessionToken"])
-            scenario.deploy(client, variant_of(index, breakages))
+            keys = AccountKeys(found["AccessKeyId"], found["SecretAccessKey"], found["SessionToken"])
+            with reading_as(AccountBinding(keys)):
+                scenario.deploy(client, variant_of(index, breakages))
             if (count := next(done)) % 100 == 0:
                 print(f"  seeded {count}/{learners}", file=sys.stderr, flush=True)
 

@@ -58,9 +58,8 @@ def _new_session(region: str | None, profile: str | None = None, loader: Any = N
     core = botocore.session.get_session()
     if loader is not None:
         core.register_component("data_loader", loader)
-    return boto3.Session(botocore_session=core, region_name=region, profile_name=profile), core.get_component(
-        "data_loader"
-    )
+    session = boto3.Session(botocore_session=core, region_name=region, profile_name=profile)
+    return session, core.get_component("data_loader")
 
 
 def _checkpoint(**_: Any) -> None:

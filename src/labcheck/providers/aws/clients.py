@@ -130,6 +130,20 @@ class _BoundCredentialSource:
         return BoundCredentials()
 
 
+def bound_session(loader: Any) -> boto3.Session:
+    """A session whose clients sign as the account `reading_as` binds (BoundCredentials).
+
+    Args:
+        loader: A botocore data loader to share, so service models already parsed are not parsed again.
+    """
+    import boto3
+
+    core = botocore.session.get_session()
+    core.register_component("data_loader", loader)
+    core.register_component("credential_provider", _BoundCredentialSource())
+    return boto3.Session(botocore_session=core)
+
+
 def _refuse_all_but_declared_reads(model: Any, **_: Any) -> None:
     service = model.service_model
     if not is_declared_read(service.signing_name, model.name, service.service_name):
@@ -164,12 +178,7 @@ class ClientPool:
             max_attempts: Total attempts per request.
             max_connections: HTTP connections kept per client: at least the number of threads sharing it.
         """
-        import boto3
-
-        core = botocore.session.get_session()
-        core.register_component("data_loader", loader)
-        core.register_component("credential_provider", _BoundCredentialSource())
-        return cls(boto3.Session(botocore_session=core), max_attempts, max_connections, bound=True)
+        return cls(bound_session(loader), max_attempts, max_connections, bound=True)
 
     def on_request(self, handler: Callable[..., None]) -> None:
         """Call `handler` before every HTTP attempt of this pool's clients (register before the first read)."""
